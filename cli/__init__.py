@@ -1,0 +1,1 @@
+"""The one place that knows every package: each hands it its own sub-commands."""

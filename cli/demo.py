@@ -1,0 +1,162 @@
+"""``agdref-anef demo``: the whole chain on local defaults, from nothing to ANEF filled.
+
+Starts the infrastructure, resets both databases, the slot, the topics and the worker's group,
+runs the connector and the worker in the background, seeds a population, waits until every legacy
+person is in ANEF or parked, then checks ANEF against the mapping applied to AGDREF directly.
+It leaves everything running for exploration; ``agdref-anef demo stop`` (``make down``) stops it.
+"""
+from __future__ import annotations
+
+import time
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from cli.processes import Background
+from common.db import engine
+from common.settings import get_settings
+from infra import kafka, postgres
+from infra.profile import CACHE, profile
+from schemas.agdref_tables import CAPTURED_TABLES
+from schemas.anef_tables import parked, usager
+from schemas.envelope import topic_name
+
+DEMO_DIR = CACHE / "demo"
+CONNECTOR = Background("connector", DEMO_DIR)
+WORKER = Background("worker", DEMO_DIR)
+
+
+@click.group("demo", invoke_without_command=True)
+@click.option("--persons", type=click.IntRange(min=1), default=3000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait for ANEF to fill.")
+@click.pass_context
+def demo(ctx: click.Context, persons: int, seed: int, timeout: float) -> None:
+    """Run the whole chain on local defaults and show ANEF filling."""
+    if ctx.invoked_subcommand is None:
+        _run(persons, seed, timeout)
+
+
+@demo.command("stop")
+def stop() -> None:
+    """Stop the demo's connector and worker, then Kafka and PostgreSQL."""
+    for process in (WORKER, CONNECTOR):
+        process.stop()
+    p = profile("demo")
+    kafka.stop(p)
+    postgres.stop(p)
+    click.echo("demo stopped: connector, worker, Kafka and PostgreSQL")
+
+
+def _run(persons: int, seed: int, timeout: float) -> None:
+    from connectors import source
+    from connectors.kafka_io import ensure_topics
+    from infra.database import init_all, reset_all
+    from reconciliation.persons import compare_persons
+    from synthetic.seed import seed_persons
+
+    console = Console()
+    settings = get_settings()
+    p = profile("demo")
+    console.print("[bold]1. infrastructure[/]")
+    console.print("  " + postgres.start(p).describe())
+    console.print("  " + kafka.start(p).describe())
+
+    console.print("[bold]2. clean slate[/]: both databases, the slot, the topics and the worker's group")
+    for process in (WORKER, CONNECTOR):
+        process.stop()
+    agdref_db = engine(settings.agdref_database_url)
+    anef_db = engine(settings.anef_database_url)
+    source.drop(agdref_db, settings.publication, settings.replication_slot)
+    reset_all(settings.agdref_database_url, settings.anef_database_url)
+    init_all(settings.agdref_database_url, settings.anef_database_url)
+    topics = [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES]
+    _delete_topics_and_group(settings.kafka_bootstrap_servers, settings.worker_id, settings.kafka_topic_prefix)
+    ensure_topics(settings.kafka_bootstrap_servers, topics, settings.kafka_topic_partitions)
+
+    console.print("[bold]3. connector and worker[/] (background, logs in .cache/demo/)")
+    CONNECTOR.start("connector", "run")
+    _wait(lambda: source.slot_state(agdref_db, settings.replication_slot).active, 60, "the connector's slot")
+    WORKER.start("worker")
+    console.print(f"  connector pid {CONNECTOR.pid}, worker pid {WORKER.pid}")
+
+    console.print(f"[bold]4. seeding {persons} persons[/] (seed {seed}) into AGDREF")
+    seed_persons(agdref_db, persons, seed)
+
+    console.print("[bold]5. ANEF filling[/] (migrated + parked)")
+    started = time.monotonic()
+    with Progress(TextColumn("  anef.usager + parked"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("fill", total=persons)
+        while True:
+            done = _count(anef_db, usager) + _count(anef_db, parked)
+            bar.update(task, completed=done)
+            if done >= persons:
+                break
+            for process in (CONNECTOR, WORKER):
+                if process.pid is None:
+                    raise click.ClickException(f"the {process.name} stopped; see {process.log_file}")
+            if time.monotonic() - started > timeout:
+                raise click.ClickException(f"ANEF holds {done}/{persons} after {timeout:.0f}s; see .cache/demo/*.log")
+            time.sleep(0.5)
+    elapsed = time.monotonic() - started
+
+    console.print("[bold]6. ANEF against the mapping applied to AGDREF directly[/]")
+    comparison = compare_persons(agdref_db, anef_db)
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_row("legacy persons", str(comparison.legacy_rows))
+    table.add_row("in ANEF, identical to the mapping", str(comparison.identical))
+    table.add_row("parked for a person's decision", f"{sum(comparison.parked_found.values())} ("
+                  + (", ".join(f"{r} {n}" for r, n in sorted(comparison.parked_found.items())) or "none") + ")")
+    table.add_row("missing / unexpected / different",
+                  f"{len(comparison.missing)} / {len(comparison.unexpected)} / {len(comparison.mismatched)}")
+    console.print(table)
+    agdref_db.dispose()
+    anef_db.dispose()
+    console.print(f"  {persons} persons through the chain in {elapsed:.1f}s")
+    if not comparison.consistent:
+        raise click.ClickException("ANEF differs from the mapping of AGDREF (see the table above)")
+    console.print("[green]ANEF holds every seeded person with the values the rules give.[/]")
+    console.print("Still running: PostgreSQL, Kafka, connector, worker (try `agdref-anef infra status`,"
+                  " `agdref-anef connector status`). Stop everything with [bold]make down[/].")
+
+
+def _count(db, table) -> int:
+    with db.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise click.ClickException(f"timed out waiting for {what}")
+
+
+def _delete_topics_and_group(bootstrap: str, group: str, prefix: str) -> None:
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        doomed = [t for t in admin.list_topics() if t.startswith(prefix + ".") or t.startswith(group + "-")]
+        if doomed:
+            admin.delete_topics(doomed)
+        if group in {g["group_id"] for g in admin.list_groups()}:
+            admin.delete_groups([group])
+    finally:
+        admin.close()
+    # Topic deletion is asynchronous; recreating a topic too early fails with "marked for deletion".
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        check = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            if not any(t.startswith(prefix + ".") for t in check.list_topics()):
+                return
+        finally:
+            check.close()
+        time.sleep(0.3)

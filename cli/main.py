@@ -1,0 +1,28 @@
+"""``agdref-anef``: the console command."""
+from __future__ import annotations
+
+import click
+
+from common.log import configure_logging
+from common.settings import get_settings
+from cli.demo import demo
+from connectors.commands import connector
+from infra.commands import db, infra
+from pipeline.commands import worker
+from synthetic.commands import seed
+
+
+@click.group()
+@click.version_option(package_name="agdref-anef")
+def cli() -> None:
+    """Migration of residence dossiers from AGDREF to ANEF."""
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
+
+
+for command in (infra, db, seed, connector, worker, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="agdref-anef")

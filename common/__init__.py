@@ -1,0 +1,1 @@
+"""What every package shares at run time: settings, logging, the root exception."""

@@ -1,0 +1,51 @@
+"""One frozen settings object, read from the environment and from a ``.env`` file.
+
+Frozen because a worker that changed its bootstrap servers or slot name halfway through a run
+would write positions that no longer describe what it read.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    agdref_database_url: str = Field(
+        "postgresql+psycopg2://postgres@127.0.0.1:54329/agdref",
+        description="SQLAlchemy URL of the legacy AGDREF database.",
+    )
+    anef_database_url: str = Field(
+        "postgresql+psycopg2://postgres@127.0.0.1:54329/anef",
+        description="SQLAlchemy URL of the ANEF database (the pipeline's bookkeeping lives there too).",
+    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092")
+    kafka_topic_prefix: str = Field(
+        "agdref-anef", description="Topics are named <prefix>.agdref.<table> (Debezium's topic.prefix)."
+    )
+    kafka_topic_partitions: int = Field(6, ge=1)
+
+    replication_slot: str = Field("agdref_anef", description="Logical replication slot on AGDREF.")
+    publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
+
+    worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
+    worker_web_port: int = Field(6066)
+    sink_batch_size: int = Field(500, ge=1)
+    sink_batch_seconds: float = Field(0.2, gt=0)
+
+    log_format: Literal["console", "json"] = Field("console")
+    log_level: str = Field("INFO")
+    pii_pseudonym_key: str = Field(
+        "local-development-only",
+        description="Key of the HMAC that turns foreigner numbers into pseudonyms in logs.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Kafka to ANEF: the Faust worker, the pure mapping, the sink, rejections."""

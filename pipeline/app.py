@@ -1,0 +1,120 @@
+"""The Faust application: its configuration, topics and the agent that migrates persons.
+
+The agent reads raw bytes (no Faust model): a malformed message must reach our own handling and
+become a dead letter, never an exception inside Faust, which would ack it and lose it (see
+docs/architecture.md). Concurrency is 1 on purpose (faust-streaming issue 606): throughput comes
+from batches (``take_events``) and partitions, never from concurrent actors.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from functools import partial
+
+import faust
+
+from common.db import engine
+from common.log import get_logger
+from common.settings import Settings
+from pipeline.actions import DeadLetter, Origin
+from pipeline.decide import decide
+from pipeline.sink import AnefSink
+from schemas.envelope import topic_name
+
+log = get_logger(__name__)
+
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+
+
+def dead_letter_topic(prefix: str) -> str:
+    return f"{prefix}.pipeline.dead-letters"
+
+
+def create_app(settings: Settings) -> faust.App:
+    app = faust.App(
+        settings.worker_id,
+        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        topic_replication_factor=1,
+        topic_partitions=settings.kafka_topic_partitions,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        web_enabled=False,
+        # Offsets are committed often so a restarted worker replays little; replays are harmless.
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+    )
+    persons = app.topic(topic_name(settings.kafka_topic_prefix, "etranger"), value_type=bytes, key_type=bytes)
+    dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
+    sink = AnefSink(engine(settings.anef_database_url, pool_size=2))
+
+    @app.agent(persons, concurrency=1)
+    async def migrate_persons(stream):
+        async for events in stream.take_events(settings.sink_batch_size, within=settings.sink_batch_seconds):
+            actions = []
+            for event in events:
+                message = event.message
+                action = decide(Origin(message.topic, message.partition, message.offset), message.key, message.value)
+                if action is not None:
+                    actions.append(action)
+            for action in actions:
+                if isinstance(action, DeadLetter):
+                    await _send_dead_letter(dead_letters, action)
+            await _apply_until_done(sink, actions)
+            # The batch's events are acknowledged by take_events only after this point.
+
+    app.conf.migrate_persons = migrate_persons  # reachable from tests
+    return app
+
+
+async def _send_dead_letter(topic: faust.TopicT, letter: DeadLetter) -> None:
+    headers = {
+        "origin.topic": letter.origin.topic.encode(),
+        "origin.partition": str(letter.origin.partition).encode(),
+        "origin.offset": str(letter.origin.offset).encode(),
+        "error.reason": letter.reason.value.encode(),
+        "error.message": letter.error.encode("utf-8", "replace")[:4000],
+        "error.time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode(),
+    }
+    # Wait for Kafka's acknowledgement: the source event is acked right after, so the letter
+    # must be safely written first.
+    fut = await topic.send(key=letter.key, value=letter.value, headers=headers)
+    await fut
+    log.warning("pipeline.dead_letter", reason=letter.reason.value, topic=letter.origin.topic,
+                partition=letter.origin.partition, offset=letter.origin.offset)
+
+
+async def _apply_until_done(sink: AnefSink, actions: list) -> None:
+    """Write the batch; while ANEF's database is unreachable, back off and retry the same batch.
+
+    Nothing is rejected because the target is down. A failure that is not about connectivity is
+    a defect: the process exits without acknowledging the batch, so it is read again after the
+    restart rather than lost (an exception inside Faust would acknowledge it)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    delay = RETRY_FIRST_SECONDS
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            result = await loop.run_in_executor(None, partial(sink.apply, actions))
+            if result.applied or result.skipped_as_replay:
+                log.info("pipeline.batch_applied", applied=result.applied, replays=result.skipped_as_replay,
+                         parked=result.parked, **{k.lower(): v for k, v in result.by_kind.items()})
+            return
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                _exit_without_ack(exc)  # a constraint or data error: a defect, not an outage
+            log.warning("pipeline.sink_unavailable", retry_in=delay, error=type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - see docstring
+            _exit_without_ack(exc)
+
+
+def _exit_without_ack(exc: BaseException) -> None:
+    log.critical("pipeline.fatal", error=repr(exc)[:500])
+    os._exit(70)

@@ -1,0 +1,104 @@
+"""Code rules: countries, nationalities, departments, and the plain legacy codes."""
+from __future__ import annotations
+
+from pipeline.mapping.errors import RemediationNeeded
+from schemas import referentials
+from schemas.rejections import Reason
+
+UNKNOWN_COUNTRY_CODES = ("ZZZ", "INC")
+STATELESS_CODE = "APA"
+NATIONALITY_UNSPECIFIED = "XXX"
+
+
+def _country(raw: str | None, field: str) -> referentials.Country | None:
+    code = (raw or "").strip().upper()
+    if not code:
+        return None
+    try:
+        return referentials.countries()[code]
+    except KeyError:
+        raise RemediationNeeded(Reason.CODE_PAYS_INCONNU, field, f"code {code!r} is not in ref_pays") from None
+
+
+def nationality(raw: str | None, field: str = "nationalite") -> str:
+    """AGDREF code → ISO 3166-1 alpha-3 or ICAO code. ``ZZZ``/``INC`` and blank → ``XXX``
+    (unspecified), ``APA`` → ``XXA`` (stateless). A former state needs a person."""
+    country = _country(raw, field)
+    if country is None or country.code_agdref in UNKNOWN_COUNTRY_CODES:
+        return NATIONALITY_UNSPECIFIED
+    if country.former_state:
+        raise RemediationNeeded(Reason.NATIONALITE_ETAT_DISPARU, field,
+                                f"{country.code_agdref} ({country.iso3}) ended {country.date_fin}")
+    return country.iso3
+
+
+def country_of_birth(raw: str | None, field: str = "pays_nais") -> str | None:
+    """AGDREF code → ISO 3166-1 alpha-3, or ISO 3166-3 for a former state (valid for a birth).
+    Unknown (``ZZZ``, ``INC``, blank) and stateless (``APA``) → null: ANEF's country vocabulary has
+    no code for them and the column is nullable."""
+    country = _country(raw, field)
+    if country is None or country.code_agdref in (*UNKNOWN_COUNTRY_CODES, STATELESS_CODE):
+        return None
+    return country.iso3
+
+
+CORSICA_BEFORE_1976 = "020"
+_OVERSEAS = ("971", "972", "973", "974", "975", "976")
+
+
+def department(raw: str | None, field: str, postcode: str | None = None, insee: str | None = None) -> str:
+    """A legacy department code without its padding: ``075`` → ``75``, ``971`` stays, ``02A`` → ``2A``.
+
+    ``020`` is Corsica before the 1976 split: the postcode decides (``200xx``/``201xx`` → ``2A``,
+    ``202xx``/``206xx`` → ``2B``), else the commune's INSEE code (``2A…``/``2B…``, or ``20…`` read
+    like a postcode); with neither, a person decides."""
+    code = (raw or "").strip().upper()
+    if code == CORSICA_BEFORE_1976:
+        return _corsica(field, postcode, insee)
+    if code in ("02A", "02B", "2A", "2B"):
+        return code[-2:]
+    if code.isdigit() and code.isascii() and len(code) == 3:
+        if code in _OVERSEAS or 1 <= int(code) <= 95:
+            return str(int(code))
+    raise RemediationNeeded(Reason.DEPARTEMENT_INCONNU, field, f"code {code!r} is not a department")
+
+
+def _corsica(field: str, postcode: str | None, insee: str | None) -> str:
+    for candidate in ((postcode or "").strip(), (insee or "").strip().upper()):
+        if candidate.startswith(("2A", "2B")):
+            return candidate[:2]
+        if candidate[:3] in ("200", "201"):
+            return "2A"
+        if candidate[:3] in ("202", "206"):
+            return "2B"
+    raise RemediationNeeded(Reason.CORSE_INDETERMINEE, field, "code 020 and no Corsican postcode or commune")
+
+
+def _coded(raw: str | None, field: str, table: dict[str, object], blank: object = None, blank_allowed: bool = True):
+    code = (raw or "").strip().upper()
+    if code == "" and blank_allowed:
+        return blank
+    try:
+        return table[code]
+    except KeyError:
+        raise RemediationNeeded(Reason.CODE_INCONNU, field, f"code {code!r} not in {sorted(table)}") from None
+
+
+def sex(raw: str | None, field: str = "sexe") -> str:
+    """``M``/``F``/``I`` → ``M``/``F``/``X``. Blank is not guessed: ANEF requires a value."""
+    return _coded(raw, field, {"M": "M", "F": "F", "I": "X"}, blank_allowed=False)
+
+
+def marital_status(raw: str | None, field: str = "sit_matrim") -> str | None:
+    """``C``/``M``/``D``/``V``/``S`` → ``CELIBATAIRE``/``MARIE``/``DIVORCE``/``VEUF``/``SEPARE``, blank → null."""
+    return _coded(raw, field, {"C": "CELIBATAIRE", "M": "MARIE", "D": "DIVORCE", "V": "VEUF", "S": "SEPARE"})
+
+
+def regular_entry(raw: str | None, field: str = "cond_entree") -> bool | None:
+    """``N`` (regular entry) → true, ``I`` (irregular) → false, blank → null."""
+    return _coded(raw, field, {"N": True, "I": False})
+
+
+def flag(raw: str | None, field: str, blank: bool | None = None) -> bool | None:
+    """``O``/``N`` → true/false; blank → ``blank`` (the caller says what an absent flag means)."""
+    return _coded(raw, field, {"O": True, "N": False}, blank=blank)

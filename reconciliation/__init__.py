@@ -1,0 +1,1 @@
+"""Compares AGDREF, seen through the mapping, with ANEF."""

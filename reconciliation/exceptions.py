@@ -1,0 +1,5 @@
+from common.exceptions import AgdrefAnefError
+
+
+class ReconciliationError(AgdrefAnefError):
+    """Root of the reconciliation's errors."""

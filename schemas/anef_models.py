@@ -1,0 +1,75 @@
+"""ANEF's rows as pydantic models that enforce every vocabulary of ``shared/spec/anef.md``.
+
+A mapped dossier is validated against these before it is written, so a rule that produced a value
+ANEF does not accept fails here, loudly, instead of in the database or, worse, in ANEF's screens.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from schemas import referentials
+from schemas import vocabularies as v
+
+NumeroEtranger = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+Alpha3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _country_of_birth(code: str) -> str:
+    if code not in referentials.current_iso3() and code not in referentials.former_state_iso3():
+        raise ValueError(f"{code!r} is not an ISO 3166-1 or 3166-3 alpha-3 code of the referential")
+    return code
+
+
+def _nationality(code: str) -> str:
+    if code in referentials.former_state_iso3():
+        raise ValueError(f"{code!r} is a former state: never a nationality")
+    if code not in referentials.current_iso3() and code not in v.ICAO_NATIONALITES:
+        raise ValueError(f"{code!r} is neither ISO 3166-1 alpha-3 nor an ICAO 9303 code")
+    return code
+
+
+def _prefecture(code: str) -> str:
+    if not (code.isdigit() and 1 <= len(code) <= 3 and not code.startswith("0")) and code not in ("2A", "2B"):
+        raise ValueError(f"{code!r} is not a department code without padding")
+    return code
+
+
+CountryOfBirth = Annotated[Alpha3, AfterValidator(_country_of_birth)]
+Nationality = Annotated[Alpha3, AfterValidator(_nationality)]
+Prefecture = Annotated[str, AfterValidator(_prefecture)]
+
+
+class AnefRow(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Usager(AnefRow):
+    numero_etranger: NumeroEtranger
+    nom_naissance: Annotated[str, StringConstraints(min_length=1)]
+    nom_usage: str | None = None
+    prenoms: list[str]
+    sexe: Literal[v.SEXES]
+    date_naissance: date | None = None
+    precision_naissance: Literal[v.PRECISIONS_NAISSANCE]
+    pays_naissance: CountryOfBirth | None = None
+    ville_naissance: str | None = None
+    nationalite: Nationality
+    nom_pere: str | None = None
+    prenom_pere: str | None = None
+    nom_mere: str | None = None
+    prenom_mere: str | None = None
+    situation_familiale: Literal[v.SITUATIONS_FAMILIALES] | None = None
+    date_entree_france: date | None = None
+    entree_reguliere: bool | None = None
+    prefecture: Prefecture
+    adresse_ligne: str | None = None
+    code_postal: str | None = None
+    commune: str | None = None
+    code_insee: str | None = None
+    numeros_alias: list[NumeroEtranger] = []
+    statut: Literal[v.STATUTS_USAGER]
+    origine: Literal[v.ORIGINES]
+    maj_le: datetime

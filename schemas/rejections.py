@@ -1,0 +1,60 @@
+"""The two kinds of rejection of ``shared/spec/mapping.md`` and the reasons a dossier is parked.
+
+Reason codes are stable identifiers: reports count by them, replays filter by them, and a person
+reads the description. Adding a reason is fine; renaming one breaks every saved filter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RejectionKind(StrEnum):
+    TECHNICAL = "technical"      # the event itself is unusable: dead-letter topic
+    REMEDIATION = "remediation"  # the data needs a human decision: the dossier is parked
+
+
+class Reason(StrEnum):
+    # remediation
+    NUMERO_ETRANGER_INVALIDE = "NUMERO_ETRANGER_INVALIDE"
+    NOM_NAISSANCE_ABSENT = "NOM_NAISSANCE_ABSENT"
+    DATE_INEXISTANTE = "DATE_INEXISTANTE"
+    DATE_ILLISIBLE = "DATE_ILLISIBLE"
+    CODE_PAYS_INCONNU = "CODE_PAYS_INCONNU"
+    NATIONALITE_ETAT_DISPARU = "NATIONALITE_ETAT_DISPARU"
+    CODE_INCONNU = "CODE_INCONNU"
+    DEPARTEMENT_INCONNU = "DEPARTEMENT_INCONNU"
+    CORSE_INDETERMINEE = "CORSE_INDETERMINEE"
+    # technical
+    EVENEMENT_ILLISIBLE = "EVENEMENT_ILLISIBLE"
+    TABLE_INCONNUE = "TABLE_INCONNUE"
+    LIGNE_NON_CONFORME = "LIGNE_NON_CONFORME"
+
+
+REASON_DESCRIPTIONS: dict[Reason, str] = {
+    Reason.NUMERO_ETRANGER_INVALIDE: "the foreigner number is not 10 digits, even with its leading zero restored",
+    Reason.NOM_NAISSANCE_ABSENT: "the birth surname is blank or INC; ANEF requires it",
+    Reason.DATE_INEXISTANTE: "a date that does not exist in the calendar; it is not guessed",
+    Reason.DATE_ILLISIBLE: "a date or timestamp that is not in the legacy format",
+    Reason.CODE_PAYS_INCONNU: "a country code absent from the referential",
+    Reason.NATIONALITE_ETAT_DISPARU: "a nationality that is a former state (never valid in ANEF)",
+    Reason.CODE_INCONNU: "a coded value outside the legacy's list",
+    Reason.DEPARTEMENT_INCONNU: "a department code that is not a French department",
+    Reason.CORSE_INDETERMINEE: "a pre-1976 Corsica code (020) with no postcode or commune to tell 2A from 2B",
+    Reason.EVENEMENT_ILLISIBLE: "the message is not a change event (malformed JSON or envelope)",
+    Reason.TABLE_INCONNUE: "the event comes from a table the pipeline does not know",
+    Reason.LIGNE_NON_CONFORME: "the row does not have the legacy table's shape",
+}
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """Why a legacy row cannot be migrated without a person: which rule, which field, what value."""
+
+    reason: Reason
+    field: str
+    detail: str
+
+    @property
+    def kind(self) -> RejectionKind:
+        return RejectionKind.REMEDIATION

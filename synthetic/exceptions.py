@@ -1,0 +1,5 @@
+from common.exceptions import AgdrefAnefError
+
+
+class SeedError(AgdrefAnefError):
+    """The synthetic population cannot be written as asked."""
