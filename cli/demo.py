@@ -68,6 +68,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print("[bold]2. clean slate[/]: both databases, the slot, the topics and the worker's group")
     for process in (WORKER, CONNECTOR):
         process.stop()
+    init_all(settings.agdref_database_url, settings.anef_database_url)  # creates the databases on first use
     agdref_db = engine(settings.agdref_database_url)
     anef_db = engine(settings.anef_database_url)
     source.drop(agdref_db, settings.publication, settings.replication_slot)
