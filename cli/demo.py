@@ -12,7 +12,6 @@ import time
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import func, select
 
 from cli.processes import Background
@@ -21,7 +20,7 @@ from common.settings import get_settings
 from infra import kafka, postgres
 from infra.profile import CACHE, profile
 from schemas.agdref_tables import CAPTURED_TABLES
-from schemas.anef_tables import parked, usager
+from schemas.anef_tables import legacy_row
 from schemas.envelope import topic_name
 
 DEMO_DIR = CACHE / "demo"
@@ -55,10 +54,11 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     from connectors import source
     from connectors.kafka_io import ensure_topics
     from infra.database import init_all, reset_all
-    from reconciliation.persons import compare_persons
-    from synthetic.seed import seed_persons
+    from reconciliation.commands import counts_table
+    from reconciliation.dossiers import compare_dossiers
+    from synthetic.seed import seed_population
 
-    console = Console()
+    console = Console(width=max(Console().width, 130))
     settings = get_settings()
     p = profile("demo")
     console.print("[bold]1. infrastructure[/]")
@@ -84,43 +84,42 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     WORKER.start("worker")
     console.print(f"  connector pid {CONNECTOR.pid}, worker pid {WORKER.pid}")
 
-    console.print(f"[bold]4. seeding {persons} persons[/] (seed {seed}) into AGDREF")
-    seed_persons(agdref_db, persons, seed)
+    console.print(f"[bold]4. seeding {persons} persons[/] (seed {seed}) and their dossiers into AGDREF")
+    written = seed_population(agdref_db, persons, seed)
+    total = sum(written.values())
+    console.print("  " + ", ".join(f"{table} {n}" for table, n in written.items()))
 
-    console.print("[bold]5. ANEF filling[/] (migrated + parked)")
+    console.print("[bold]5. ANEF filling[/]: legacy rows received by the worker, each dossier written as it completes")
     started = time.monotonic()
-    with Progress(TextColumn("  anef.usager + parked"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    with Progress(TextColumn("  legacy rows applied"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:
-        task = bar.add_task("fill", total=persons)
+        task = bar.add_task("fill", total=total)
         while True:
-            done = _count(anef_db, usager) + _count(anef_db, parked)
+            done = _count(anef_db, legacy_row)
             bar.update(task, completed=done)
-            if done >= persons:
+            if done >= total:
                 break
             for process in (CONNECTOR, WORKER):
                 if process.pid is None:
                     raise click.ClickException(f"the {process.name} stopped; see {process.log_file}")
             if time.monotonic() - started > timeout:
-                raise click.ClickException(f"ANEF holds {done}/{persons} after {timeout:.0f}s; see .cache/demo/*.log")
+                raise click.ClickException(f"{done}/{total} rows applied after {timeout:.0f}s; see .cache/demo/*.log")
             time.sleep(0.5)
     elapsed = time.monotonic() - started
 
     console.print("[bold]6. ANEF against the mapping applied to AGDREF directly[/]")
-    comparison = compare_persons(agdref_db, anef_db)
-    table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("legacy persons", str(comparison.legacy_rows))
-    table.add_row("in ANEF, identical to the mapping", str(comparison.identical))
-    table.add_row("parked for a person's decision", f"{sum(comparison.parked_found.values())} ("
-                  + (", ".join(f"{r} {n}" for r, n in sorted(comparison.parked_found.items())) or "none") + ")")
-    table.add_row("missing / unexpected / different",
-                  f"{len(comparison.missing)} / {len(comparison.unexpected)} / {len(comparison.mismatched)}")
-    console.print(table)
+    comparison = compare_dossiers(agdref_db, anef_db)
+    console.print(counts_table(comparison))
+    console.print(f"  dossiers {comparison.dossiers}: identical in ANEF {comparison.identical}, "
+                  f"parked {len(comparison.parked_found)}, missing {len(comparison.missing)}, "
+                  f"unexpected {len(comparison.unexpected)}, different {len(comparison.mismatched)}")
     agdref_db.dispose()
     anef_db.dispose()
-    console.print(f"  {persons} persons through the chain in {elapsed:.1f}s")
+    console.print(f"  {persons} persons ({total} legacy rows) through the chain in {elapsed:.1f}s")
     if not comparison.consistent:
         raise click.ClickException("ANEF differs from the mapping of AGDREF (see the table above)")
-    console.print("[green]ANEF holds every seeded person with the values the rules give.[/]")
+    console.print("[green]ANEF holds every seeded dossier with the values the rules give; "
+                  "every other one is parked with its reason.[/]")
     console.print("Still running: PostgreSQL, Kafka, connector, worker (try `agdref-anef infra status`,"
                   " `agdref-anef connector status`). Stop everything with [bold]make down[/].")
 

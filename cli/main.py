@@ -9,6 +9,7 @@ from cli.demo import demo
 from connectors.commands import connector
 from infra.commands import db, infra
 from pipeline.commands import worker
+from reconciliation.commands import reconcile
 from synthetic.commands import seed
 
 
@@ -20,7 +21,7 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, connector, worker, demo):
+for command in (infra, db, seed, connector, worker, demo, reconcile):
     cli.add_command(command)
 
 

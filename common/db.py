@@ -6,8 +6,14 @@ from sqlalchemy.engine import make_url
 
 
 def engine(url: str, **options) -> Engine:
-    """A SQLAlchemy engine; ``pool_pre_ping`` so a restarted database costs one retry, not a crash."""
-    return create_engine(url, pool_pre_ping=True, future=True, **options)
+    """A SQLAlchemy engine; ``pool_pre_ping`` so a restarted database costs one retry, not a crash.
+
+    With psycopg2, many-row statements go through ``execute_values``/``execute_batch``: its plain
+    ``executemany`` makes one round trip per row, twenty times slower for the sink's batches."""
+    if make_url(url).get_backend_name() == "postgresql" and make_url(url).get_driver_name() == "psycopg2":
+        options.setdefault("executemany_mode", "values_plus_batch")
+        options.setdefault("insertmanyvalues_page_size", 1000)
+    return create_engine(url, pool_pre_ping=True, **options)
 
 
 def server_url(url: str) -> str:
@@ -17,3 +23,10 @@ def server_url(url: str) -> str:
 
 def database_name(url: str) -> str:
     return make_url(url).database or ""
+
+
+def psycopg2_dsn(url: str) -> str:
+    """A libpq connection string for a SQLAlchemy URL (for psycopg2's own APIs: replication, COPY)."""
+    u = make_url(url)
+    parts = {"host": u.host, "port": u.port, "user": u.username, "password": u.password, "dbname": u.database}
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
 
     worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
     worker_web_port: int = Field(6066)
-    sink_batch_size: int = Field(500, ge=1)
+    sink_batch_size: int = Field(2000, ge=1)
     sink_batch_seconds: float = Field(0.2, gt=0)
 
     log_format: Literal["console", "json"] = Field("console")

@@ -16,6 +16,7 @@ import psycopg2
 import psycopg2.extras
 from sqlalchemy.engine import make_url
 
+from common.db import psycopg2_dsn
 from common.log import get_logger
 from connectors import pgoutput
 from connectors.events import Transaction, change_records
@@ -28,12 +29,6 @@ log = get_logger(__name__)
 FLUSH_EVERY_EVENTS = 5_000     # bound the memory of un-acknowledged events under a burst
 FLUSH_EVERY_SECONDS = 0.2      # bound the latency when the stream is busy
 FEEDBACK_EVERY_SECONDS = 5.0   # below wal_sender_timeout (60 s), or the server drops us
-
-
-def psycopg2_dsn(url: str) -> str:
-    u = make_url(url)
-    parts = {"host": u.host, "port": u.port, "user": u.username, "password": u.password, "dbname": u.database}
-    return " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)
 
 
 class LogStreamConnector:

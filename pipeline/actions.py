@@ -1,11 +1,11 @@
-"""What the worker decides to do with each legacy change: plain data, produced by pure code
+"""What the worker makes of each legacy change: plain data, produced by pure code
 (``pipeline.decide``) and carried out by the sink (``pipeline.sink``) in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from schemas.anef_models import Usager
-from schemas.rejections import Reason, Remediation
+from schemas.rejections import Reason
 
 
 @dataclass(frozen=True)
@@ -18,42 +18,17 @@ class Origin:
 
 
 @dataclass(frozen=True)
-class SourceRow:
-    """The legacy row a change is about, and the legacy position of that change."""
+class RowChange:
+    """The new state of one legacy row (``row`` None: deleted), at its legacy position."""
 
     table: str
-    key: str          # the primary key as AGDREF holds it (padding included)
-    numero: str       # the person's normalised foreigner number (the raw one when it cannot be)
+    key: str                  # the primary key as AGDREF holds it, padding included ("|" between columns)
+    numero: str | None        # the owner's normalised number (raw if unreadable; None: unknown, look it up)
     position: int
     committed_at_ms: int
-
-
-@dataclass(frozen=True)
-class UpsertPerson:
-    row: SourceRow
-    usager: Usager
-
-
-@dataclass(frozen=True)
-class ErasePerson:
-    """The legacy record is gone (a legal purge): nothing of it may stay in ANEF or the parking."""
-
-    row: SourceRow
-
-
-@dataclass(frozen=True)
-class MergeAlias:
-    """The record is an alias of ``reference``: it has no ``usager`` row of its own."""
-
-    row: SourceRow
-    reference: str
-
-
-@dataclass(frozen=True)
-class Park:
-    row: SourceRow
-    remediations: tuple[Remediation, ...]
-    event: bytes
+    row: dict[str, Any] | None
+    alias_of: str | None = None   # etranger only: the normalised reference of an alias record
+    is_alias: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,4 +41,4 @@ class DeadLetter:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
-Action = UpsertPerson | ErasePerson | MergeAlias | Park | DeadLetter
+Action = RowChange | DeadLetter

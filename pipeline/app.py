@@ -1,6 +1,6 @@
 """The Faust application: its configuration, topics and the agent that migrates persons.
 
-The agent reads raw bytes (no Faust model): a malformed message must reach our own handling and
+One agent reads every legacy topic. It reads raw bytes (no Faust model): a malformed message must reach our own handling and
 become a dead letter, never an exception inside Faust, which would ack it and lose it (see
 docs/architecture.md). Concurrency is 1 on purpose (faust-streaming issue 606): throughput comes
 from batches (``take_events``) and partitions, never from concurrent actors.
@@ -19,7 +19,8 @@ from common.log import get_logger
 from common.settings import Settings
 from pipeline.actions import DeadLetter, Origin
 from pipeline.decide import decide
-from pipeline.sink import AnefSink
+from pipeline.sink import DossierSink
+from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name
 
 log = get_logger(__name__)
@@ -48,26 +49,25 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_every=1000,
         broker_commit_interval=1.0,
     )
-    persons = app.topic(topic_name(settings.kafka_topic_prefix, "etranger"), value_type=bytes, key_type=bytes)
+    legacy = app.topic(*(topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES),
+                       value_type=bytes, key_type=bytes)
     dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
-    sink = AnefSink(engine(settings.anef_database_url, pool_size=2))
+    sink = DossierSink(engine(settings.anef_database_url, pool_size=2))
 
-    @app.agent(persons, concurrency=1)
-    async def migrate_persons(stream):
+    @app.agent(legacy, concurrency=1)
+    async def migrate_dossiers(stream):
         async for events in stream.take_events(settings.sink_batch_size, within=settings.sink_batch_seconds):
-            actions = []
+            changes = []
             for event in events:
                 message = event.message
                 action = decide(Origin(message.topic, message.partition, message.offset), message.key, message.value)
-                if action is not None:
-                    actions.append(action)
-            for action in actions:
                 if isinstance(action, DeadLetter):
                     await _send_dead_letter(dead_letters, action)
-            await _apply_until_done(sink, actions)
+                elif action is not None:
+                    changes.append(action)
+            await _apply_until_done(sink, changes)
             # The batch's events are acknowledged by take_events only after this point.
 
-    app.conf.migrate_persons = migrate_persons  # reachable from tests
     return app
 
 
@@ -88,7 +88,7 @@ async def _send_dead_letter(topic: faust.TopicT, letter: DeadLetter) -> None:
                 partition=letter.origin.partition, offset=letter.origin.offset)
 
 
-async def _apply_until_done(sink: AnefSink, actions: list) -> None:
+async def _apply_until_done(sink: DossierSink, changes: list) -> None:
     """Write the batch; while ANEF's database is unreachable, back off and retry the same batch.
 
     Nothing is rejected because the target is down. A failure that is not about connectivity is
@@ -100,10 +100,9 @@ async def _apply_until_done(sink: AnefSink, actions: list) -> None:
     loop = asyncio.get_running_loop()
     while True:
         try:
-            result = await loop.run_in_executor(None, partial(sink.apply, actions))
-            if result.applied or result.skipped_as_replay:
-                log.info("pipeline.batch_applied", applied=result.applied, replays=result.skipped_as_replay,
-                         parked=result.parked, **{k.lower(): v for k, v in result.by_kind.items()})
+            result = await loop.run_in_executor(None, partial(sink.apply, changes))
+            if result.changes:
+                log.info("pipeline.batch_applied", **vars(result))
             return
         except DBAPIError as exc:
             if not (isinstance(exc, OperationalError) or exc.connection_invalidated):

@@ -1,42 +1,45 @@
-"""From a raw Kafka message to the action the worker takes (pure: no I/O, never raises).
+"""From a raw Kafka message to what the worker does with it (pure: no I/O, never raises).
 
-A message that is not a usable change event becomes a dead letter (technical rejection); a row
-that the mapping cannot migrate is parked (remediation); a tombstone needs nothing.
+A message that is not a usable change event becomes a dead letter (technical rejection) with its
+origin; a tombstone needs nothing (the delete before it said everything); anything else is the
+new state of one legacy row, validated against the legacy table's shape.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from pydantic import ValidationError
 
-from pipeline.actions import Action, DeadLetter, ErasePerson, MergeAlias, Origin, Park, SourceRow, UpsertPerson
+from pipeline.actions import Action, DeadLetter, Origin, RowChange
 from pipeline.mapping.errors import RemediationNeeded
 from pipeline.mapping.identity import normalise_foreigner_number
-from pipeline.mapping.person import AliasRecord, PersonMapped, map_person
+from pipeline.mapping.person import is_alias
+from schemas.agdref_tables import primary_key_columns
 from schemas.envelope import ChangeEvent, decode_key
-from schemas.legacy_models import LEGACY_MODELS
+from schemas.legacy_models import LEGACY_MODELS, Etranger
 from schemas.rejections import Reason
 
 
-def _dead(origin: Origin, reason: Reason, error: str, key: bytes | None, value: bytes | None) -> DeadLetter:
-    return DeadLetter(origin, reason, error[:2000], key, value)
+def owner_number(raw: str | None) -> str | None:
+    """The owner's normalised number, the stripped raw value when it cannot be normalised (so
+    the row still groups with its person, who will be rejected for it), None when blank."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return normalise_foreigner_number(raw)
+    except RemediationNeeded:
+        return raw.strip()
 
 
-def _source_key(key: dict | None, event: ChangeEvent) -> str:
-    if key:
-        return "|".join(str(v) for v in key.values())
-    row = event.after or event.before or {}
-    return str(row.get("num_etranger", ""))
+def source_key(table: str, row: dict) -> str:
+    return "|".join(str(row.get(c, "")) for c in primary_key_columns(table))
 
 
 def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | None:
-    """The action for one message of a legacy topic; None for a tombstone (the delete before it
-    already said everything)."""
+    """The action for one message of a legacy topic; None for a tombstone."""
     if value is None:
         return None
     try:
         event = ChangeEvent.from_json(value)
-        parsed_key = decode_key(key)
+        decode_key(key)
     except (ValidationError, ValueError) as exc:
         return _dead(origin, Reason.EVENEMENT_ILLISIBLE, str(exc), key, value)
     table = event.source.table
@@ -45,23 +48,27 @@ def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | N
         return _dead(origin, Reason.TABLE_INCONNUE, f"no mapping for table {table!r}", key, value)
     if event.source.lsn is None:
         return _dead(origin, Reason.EVENEMENT_ILLISIBLE, "source.lsn is missing", key, value)
-    source_key = _source_key(parsed_key if isinstance(parsed_key, dict) else None, event)
+    image = event.before if event.op == "d" else event.after
+    if event.op == "t" or image is None:
+        return _dead(origin, Reason.EVENEMENT_ILLISIBLE, f"operation {event.op!r} without a row image", key, value)
     try:
-        numero = normalise_foreigner_number(source_key)
-    except RemediationNeeded:
-        numero = source_key.strip()
-    row = SourceRow(table, source_key, numero, event.position, event.source.ts_ms)
-    if event.op == "d":
-        return ErasePerson(row)
-    if event.op == "t" or event.after is None:
-        return _dead(origin, Reason.EVENEMENT_ILLISIBLE, f"operation {event.op!r} without a row", key, value)
-    try:
-        legacy = model.model_validate(event.after)
-    except ValidationError as exc:
+        if event.op == "d":
+            # A delete may carry the key only (replica identity DEFAULT): the sink looks the owner up.
+            missing = [c for c in primary_key_columns(table) if c not in image]
+            if missing:
+                raise ValueError(f"delete without primary key column(s) {missing}")
+            return RowChange(table, source_key(table, image), owner_number(image.get("num_etranger")),
+                             event.position, event.source.ts_ms, None)
+        legacy = model.model_validate(image)
+    except (ValidationError, ValueError) as exc:
         return _dead(origin, Reason.LIGNE_NON_CONFORME, str(exc), key, value)
-    outcome = map_person(legacy, datetime.fromtimestamp(event.source.ts_ms / 1000, tz=timezone.utc))
-    if isinstance(outcome, PersonMapped):
-        return UpsertPerson(row, outcome.usager)
-    if isinstance(outcome, AliasRecord):
-        return MergeAlias(row, outcome.reference)
-    return Park(row, outcome.remediations, value)
+    row = legacy.model_dump()
+    alias = isinstance(legacy, Etranger) and is_alias(legacy)
+    return RowChange(
+        table, source_key(table, row), owner_number(row.get("num_etranger")), event.position, event.source.ts_ms,
+        row, alias_of=owner_number(legacy.num_etranger_ref) if alias else None, is_alias=alias,
+    )
+
+
+def _dead(origin: Origin, reason: Reason, error: str, key: bytes | None, value: bytes | None) -> DeadLetter:
+    return DeadLetter(origin, reason, error[:2000], key, value)

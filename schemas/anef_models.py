@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from schemas import referentials
 from schemas import vocabularies as v
@@ -73,3 +73,89 @@ class Usager(AnefRow):
     statut: Literal[v.STATUTS_USAGER]
     origine: Literal[v.ORIGINES]
     maj_le: datetime
+
+
+Numero12 = Annotated[str, StringConstraints(min_length=1, max_length=12)]
+
+
+class Titre(AnefRow):
+    numero_titre: Annotated[str, StringConstraints(min_length=1, max_length=10)]
+    numero_etranger: NumeroEtranger
+    numero_demande: Numero12 | None = None
+    categorie: Literal[v.CATEGORIES_TITRE]
+    mention: str | None = None
+    date_debut: date
+    date_fin: date | None = None
+    statut: Literal[v.STATUTS_TITRE]
+    date_remise: date | None = None
+    autorisation_travail: bool
+    numero_duplicata: int
+    prefecture: Prefecture
+    origine: Literal[v.ORIGINES]
+    maj_le: datetime
+
+    @model_validator(mode="after")
+    def _end_required_unless_permanent(self) -> "Titre":
+        if self.date_fin is None and self.categorie != "CARTE_RESIDENT_PERMANENT":
+            raise ValueError("date_fin may be null only for CARTE_RESIDENT_PERMANENT")
+        return self
+
+
+class Demande(AnefRow):
+    numero_demande: Numero12
+    numero_etranger: NumeroEtranger
+    nature: Literal[v.NATURES_DEMANDE]
+    categorie_demandee: Literal[v.CATEGORIES_TITRE]
+    fondement: str | None = None
+    date_depot: date
+    statut: Literal[v.STATUTS_DEMANDE]
+    date_decision: date | None = None
+    motif_refus: str | None = None
+    prefecture: Prefecture
+    origine: Literal[v.ORIGINES]
+    maj_le: datetime
+
+
+class Attestation(AnefRow):
+    numero: Numero12
+    numero_etranger: NumeroEtranger
+    numero_demande: Numero12 | None = None
+    type: Literal[v.TYPES_ATTESTATION]
+    date_debut: date
+    date_fin: date
+    renouvellements: int
+    autorisation_travail: bool
+    origine: Literal[v.ORIGINES]
+    maj_le: datetime
+
+
+class MesureEloignement(AnefRow):
+    numero: Numero12
+    numero_etranger: NumeroEtranger
+    nature: Literal[v.NATURES_MESURE]
+    date_decision: date
+    notifiee_le: datetime | None = None
+    delai_depart_jours: int
+    contentieux: bool
+    annulee: bool
+    executee: bool
+    date_execution: date | None = None
+    origine: Literal[v.ORIGINES]
+    maj_le: datetime
+
+
+class Dossier(AnefRow):
+    """One person and everything attached to them: what the sink writes in one transaction."""
+
+    usager: Usager
+    titres: list[Titre] = []
+    demandes: list[Demande] = []
+    attestations: list[Attestation] = []
+    mesures: list[MesureEloignement] = []
+
+
+# Exported as JSON Schema for the teams that consume ANEF's model (`agdref-anef schemas export`).
+EXPORTED_MODELS: dict[str, type[AnefRow]] = {
+    "usager": Usager, "titre": Titre, "demande": Demande, "attestation": Attestation,
+    "mesure_eloignement": MesureEloignement, "dossier": Dossier,
+}

@@ -3,6 +3,7 @@ own bookkeeping in a separate schema (``migration``): the spec forbids extra col
 """
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy import (
     ARRAY, BigInteger, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer,
     MetaData, Table, Text, text,
@@ -133,33 +134,40 @@ mesure_eloignement = Table(
 
 # --- the pipeline's bookkeeping ---------------------------------------------------------------
 
-lineage = Table(
-    # One row per legacy row the pipeline has applied: the legacy position it reflects (so an
-    # older event never replaces a newer state), and whether the legacy row is deleted (a
-    # tombstone, so a replayed insert cannot resurrect an erased person).
-    "lineage", metadata,
+legacy_row = Table(
+    # The assembly area: the last state of every legacy row the pipeline received, with the legacy
+    # position it reflects (an older event never replaces a newer state; a replay changes nothing),
+    # and a tombstone for a deleted row (a replayed insert cannot resurrect an erased person).
+    # Dossiers are rebuilt from here, in the same transaction that writes them to ANEF.
+    "legacy_row", metadata,
     Column("source_table", Text, primary_key=True),
     Column("source_key", Text, primary_key=True),
-    Column("numero_etranger", CHAR(10), nullable=False, index=True),
+    Column("numero_etranger", Text, nullable=False, index=True),  # normalised owner (raw if unreadable)
+    Column("alias_of", Text, index=True),   # etranger rows flagged as alias: the normalised reference
+    Column("is_alias", Boolean, nullable=False, server_default=text("false")),
     Column("position", BigInteger, nullable=False),
+    Column("committed_at", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False),
+    Column("row", JSONB),
     Column("written_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     schema=BOOKKEEPING_SCHEMA,
 )
 
 parked = Table(
-    # Remediation rejections: the legacy row is fine but cannot be migrated without a person.
+    # Remediation rejections, one row per parked dossier: the first reason (for counting), every
+    # reason with its table, key and field (for the person who fixes it), the numbers it covers.
     "parked", metadata,
-    Column("source_table", Text, primary_key=True),
-    Column("source_key", Text, primary_key=True),
-    Column("numero_etranger", CHAR(10), nullable=False, index=True),
-    Column("position", BigInteger, nullable=False),
-    Column("reason", Text, nullable=False),
+    Column("numero_etranger", Text, primary_key=True),
+    Column("reason", Text, nullable=False, index=True),
+    Column("source_table", Text, nullable=False),
+    Column("source_key", Text, nullable=False),
     Column("field", Text, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("event", Text, nullable=False),
+    Column("remediations", JSONB, nullable=False),
+    Column("members", ARRAY(Text), nullable=False),
+    Column("position", BigInteger, nullable=False),
     Column("parked_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     schema=BOOKKEEPING_SCHEMA,
 )
 
 ANEF_TABLES = (usager, titre, demande, attestation, mesure_eloignement)
+CHILD_TABLES = (titre, demande, attestation, mesure_eloignement)

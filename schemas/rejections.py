@@ -25,6 +25,13 @@ class Reason(StrEnum):
     CODE_INCONNU = "CODE_INCONNU"
     DEPARTEMENT_INCONNU = "DEPARTEMENT_INCONNU"
     CORSE_INDETERMINEE = "CORSE_INDETERMINEE"
+    DATE_MANQUANTE = "DATE_MANQUANTE"
+    DATE_INCOMPLETE = "DATE_INCOMPLETE"
+    VALIDITE_HORS_REGLES = "VALIDITE_HORS_REGLES"
+    ALIAS_SANS_REFERENCE = "ALIAS_SANS_REFERENCE"
+    ALIAS_BOUCLE = "ALIAS_BOUCLE"
+    PERSONNE_ABSENTE = "PERSONNE_ABSENTE"
+    ECRITURE_REFUSEE = "ECRITURE_REFUSEE"
     # technical
     EVENEMENT_ILLISIBLE = "EVENEMENT_ILLISIBLE"
     TABLE_INCONNUE = "TABLE_INCONNUE"
@@ -41,6 +48,13 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.CODE_INCONNU: "a coded value outside the legacy's list",
     Reason.DEPARTEMENT_INCONNU: "a department code that is not a French department",
     Reason.CORSE_INDETERMINEE: "a pre-1976 Corsica code (020) with no postcode or commune to tell 2A from 2B",
+    Reason.DATE_MANQUANTE: "a date ANEF requires is unknown (00000000 or blank)",
+    Reason.DATE_INCOMPLETE: "a partial date (YYYY0000, YYYYMM00) where only a full date is meaningful",
+    Reason.VALIDITE_HORS_REGLES: "a validity that breaks the rules of its permit type (end before start, too long)",
+    Reason.ALIAS_SANS_REFERENCE: "an alias whose reference record does not exist",
+    Reason.ALIAS_BOUCLE: "an alias chain that loops back on itself",
+    Reason.PERSONNE_ABSENTE: "rows attached to a foreigner number that has no person record",
+    Reason.ECRITURE_REFUSEE: "ANEF's database refused the dossier (a constraint, or rows ANEF itself attached)",
     Reason.EVENEMENT_ILLISIBLE: "the message is not a change event (malformed JSON or envelope)",
     Reason.TABLE_INCONNUE: "the event comes from a table the pipeline does not know",
     Reason.LIGNE_NON_CONFORME: "the row does not have the legacy table's shape",
@@ -54,6 +68,8 @@ class Remediation:
     reason: Reason
     field: str
     detail: str
+    table: str = "etranger"
+    key: str = ""
 
     @property
     def kind(self) -> RejectionKind:

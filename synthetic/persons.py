@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterator
 
 from synthetic import names
+from synthetic.draw import d8, randint
 
 NUMBER_SPACE = 10**10
 _MULTIPLIER = 7_919_000_003  # coprime with 10**10: i → (i * m + o) mod 10**10 is a bijection
@@ -46,7 +47,7 @@ def _damaged_name(rng: random.Random, name: str) -> str:
 
 
 def _legacy_date(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    return d8(day)
 
 
 def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today: date = date(2026, 11, 1)) -> dict:
@@ -62,7 +63,7 @@ def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today:
     prenoms = " ".join(rng.sample(given, rng.choice((1, 1, 1, 2, 2, 3))))[:32]
     if rng.random() < rates.encoding_damage:
         nom = _damaged_name(rng, nom)[:44]
-    birth = today - timedelta(days=rng.randint(18 * 365, 80 * 365))
+    birth = today - timedelta(days=randint(rng, 18 * 365, 80 * 365))
     date_nais = _legacy_date(birth)
     draw = rng.random()
     if draw < rates.invalid_birth_date:
@@ -74,9 +75,9 @@ def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today:
         nationality = rng.choice(names.FORMER_STATES)
     born_before_1990 = birth.year < 1990
     pays_nais = rng.choice(names.FORMER_STATES) if born_before_1990 and rng.random() < 0.03 else nationality
-    entry = birth + timedelta(days=rng.randint(0, max(1, (today - birth).days - 30)))
+    entry = birth + timedelta(days=randint(rng, 0, max(1, (today - birth).days - 30)))
     naturalised = rng.random() < rates.naturalised
-    modified = datetime(today.year, today.month, today.day) - timedelta(minutes=rng.randint(0, 5 * 365 * 24 * 60))
+    modified = datetime(today.year, today.month, today.day) - timedelta(minutes=randint(rng, 0, 5 * 365 * 24 * 60))
     return {
         "num_etranger": number,
         "nom": nom,
@@ -97,8 +98,8 @@ def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today:
         "ind_alias": "N",
         "num_etranger_ref": None,
         "code_dept": rng.choice(names.DEPARTMENTS),
-        "date_naturalisation": _legacy_date(today - timedelta(days=rng.randint(30, 3000))) if naturalised else "00000000",
-        "date_maj": modified.strftime("%Y%m%d%H%M%S"),
+        "date_naturalisation": _legacy_date(today - timedelta(days=randint(rng, 30, 3000))) if naturalised else "00000000",
+        "date_maj": f"{d8(modified)}{modified.hour:02d}{modified.minute:02d}00",
     }
 
 

@@ -102,3 +102,47 @@ def regular_entry(raw: str | None, field: str = "cond_entree") -> bool | None:
 def flag(raw: str | None, field: str, blank: bool | None = None) -> bool | None:
     """``O``/``N`` → true/false; blank → ``blank`` (the caller says what an absent flag means)."""
     return _coded(raw, field, {"O": True, "N": False}, blank=blank)
+
+
+def required_flag(raw: str | None, field: str) -> bool:
+    """A flag ANEF requires (``autorisation_travail``): ``O``/``N``; blank is not guessed."""
+    value = flag(raw, field)
+    if value is None:
+        raise RemediationNeeded(Reason.CODE_INCONNU, field, "blank where O or N is required")
+    return value
+
+
+PERMIT_CATEGORIES = {
+    "CST": "CARTE_TEMPORAIRE", "CSP": "CARTE_PLURIANNUELLE", "CPT": "PASSEPORT_TALENT", "CR": "CARTE_RESIDENT",
+    "CRP": "CARTE_RESIDENT_PERMANENT", "APS": "AUTORISATION_PROVISOIRE", "CRA1": "CERTIFICAT_ALGERIEN_1AN",
+    "CRA10": "CERTIFICAT_ALGERIEN_10ANS", "VLS": "VISA_LONG_SEJOUR",
+}
+
+
+def permit_category(raw: str | None, field: str = "type_titre") -> str:
+    """(settled) Legacy permit types → ANEF categories; any other code needs a person."""
+    return _coded(raw, field, PERMIT_CATEGORIES, blank_allowed=False)
+
+
+def application_nature(raw: str | None, field: str = "code_mouvement") -> str:
+    """(settled) ``PR``/``RN``/``CS``/``DU`` → ``PREMIERE``/``RENOUVELLEMENT``/``CHANGEMENT_STATUT``/``DUPLICATA``."""
+    return _coded(raw, field, {"PR": "PREMIERE", "RN": "RENOUVELLEMENT", "CS": "CHANGEMENT_STATUT",
+                               "DU": "DUPLICATA"}, blank_allowed=False)
+
+
+def application_status(raw: str | None, field: str = "decision") -> str:
+    """(settled) blank/``F``/``R``/``S`` → ``EN_INSTRUCTION``/``ACCORDEE``/``REFUSEE``/``CLASSEE_SANS_SUITE``."""
+    return _coded(raw, field, {"F": "ACCORDEE", "R": "REFUSEE", "S": "CLASSEE_SANS_SUITE"}, blank="EN_INSTRUCTION")
+
+
+def document_type(raw: str | None, field: str = "type_doc") -> str:
+    """(settled) ``RCP`` → ``PROLONGATION_INSTRUCTION``, ``ADA`` → ``DEMANDE_ASILE``."""
+    return _coded(raw, field, {"RCP": "PROLONGATION_INSTRUCTION", "ADA": "DEMANDE_ASILE"}, blank_allowed=False)
+
+
+MEASURE_NATURES = ("OQTF", "OQTF_IRTF", "APRF", "EXPULSION", "ITF", "IAT", "DUBLIN")
+
+
+def measure_nature(raw: str | None, field: str = "nature") -> str:
+    """(settled by the vocabularies) the legacy's measure natures are ANEF's, unchanged."""
+    return _coded(raw, field, {n: n for n in MEASURE_NATURES}, blank_allowed=False)

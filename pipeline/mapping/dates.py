@@ -53,6 +53,35 @@ def legacy_date_or_none(raw: str | None, field: str) -> date | None:
     return legacy_date(raw, field)[0]
 
 
+def complete_date(raw: str | None, field: str) -> date | None:
+    """A date that must be complete when known (validity, filing, decision): ``00000000`` or
+    blank → null; a partial date → DATE_INCOMPLETE (a permit "valid from May 2020" is not a fact
+    anyone can act on)."""
+    value, precision = legacy_date(raw, field)
+    if value is not None and precision is not Precision.COMPLETE:
+        raise RemediationNeeded(Reason.DATE_INCOMPLETE, field, f"only the {precision.value.lower()} is known")
+    return value
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has a 28th")
+
+
 def paris_local_time(raw: str | None, field: str) -> datetime | None:
     """A legacy ``YYYYMMDDHHMMSS`` or ``YYYYMMDDHHMM`` Paris local time as a UTC instant.
 

@@ -1,8 +1,12 @@
-"""The one exception the mapping rules raise: a value that needs a person's decision."""
+"""The one exception the mapping rules raise, and the collector that gathers them."""
 from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
 
 from pipeline.exceptions import PipelineError
 from schemas.rejections import Reason, Remediation
+
+T = TypeVar("T")
 
 
 class RemediationNeeded(PipelineError):
@@ -11,3 +15,29 @@ class RemediationNeeded(PipelineError):
     def __init__(self, reason: Reason, field: str, detail: str) -> None:
         super().__init__(f"{reason}: {field}: {detail}")
         self.remediation = Remediation(reason, field, detail)
+
+
+class Collector:
+    """Applies rules to one legacy row and keeps every rejection instead of stopping at the first,
+    so that a person fixing AGDREF sees all that is wrong with the dossier at once."""
+
+    def __init__(self, table: str, key: str) -> None:
+        self.table, self.key = table, key
+        self.remediations: list[Remediation] = []
+
+    def __call__(self, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return rule(*args, **kwargs)
+        except RemediationNeeded as needed:
+            self.add(needed.remediation.reason, needed.remediation.field, needed.remediation.detail)
+            return None
+
+    def add(self, reason: Reason, field: str, detail: str) -> None:
+        self.remediations.append(Remediation(reason, field, detail, self.table, self.key))
+
+    def required(self, value: T | None, field: str, detail: str = "unknown (00000000 or blank)") -> T | None:
+        """A value ANEF requires: absent → DATE_MANQUANTE for dates (the only required values a
+        legacy row may lack without another rule already objecting)."""
+        if value is None:
+            self.add(Reason.DATE_MANQUANTE, field, detail)
+        return value

@@ -1,0 +1,124 @@
+"""Writing rebuilt dossiers to ANEF (and the parking), inside the sink's transaction.
+
+The whole batch is written with a few set-based statements. If the database refuses it (a
+constraint ANEF enforces that the mapping did not foresee, a row ANEF itself references), the batch
+is written again dossier by dossier, each in a savepoint, so that the one dossier at fault is
+parked with the database's reason and every other dossier still lands.
+
+Rows created in ANEF (``origine = 'ANEF'``) are never updated or deleted: every statement says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Table, delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DataError, IntegrityError
+
+from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
+from schemas.anef_tables import attestation, demande, mesure_eloignement, parked, titre, usager
+from schemas.rejections import Reason, Remediation
+
+CHILDREN: tuple[tuple[Table, str, str], ...] = (
+    (titre, "numero_titre", "titres"), (demande, "numero_demande", "demandes"),
+    (attestation, "numero", "attestations"), (mesure_eloignement, "numero", "mesures"),
+)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    root: str
+    members: frozenset[str]
+    outcome: DossierOutcome
+    position: int
+
+
+@dataclass
+class Written:
+    migrated: int = 0
+    parked: int = 0
+    erased: int = 0
+    refused: list[str] = field(default_factory=list)  # dossiers the database refused (parked for it)
+
+
+def write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
+    try:
+        with conn.begin_nested():
+            return _write(conn, dossiers)
+    except (IntegrityError, DataError):
+        pass
+    written = Written()
+    for one in dossiers:
+        try:
+            with conn.begin_nested():
+                part = _write(conn, [one])
+        except (IntegrityError, DataError) as refused:
+            reason = Remediation(Reason.ECRITURE_REFUSEE, "dossier", str(refused.orig).splitlines()[0][:500],
+                                 "dossier", one.root)
+            with conn.begin_nested():
+                part = _write(conn, [Rebuilt(one.root, one.members, DossierRejected(one.root, (reason,)), one.position)])
+            written.refused.append(one.root)
+        written.migrated += part.migrated
+        written.parked += part.parked
+        written.erased += part.erased
+    return written
+
+
+def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
+    mapped = [d for d in dossiers if isinstance(d.outcome, DossierMapped)]
+    rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
+    erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
+    if mapped:
+        _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
+        mapped_members = sorted({n for d in mapped for n in d.members})
+        for table, key, name in CHILDREN:
+            rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
+            _upsert(conn, table, key, rows)
+            kept = [r[key] for r in rows]
+            conn.execute(delete(table).where(
+                table.c.numero_etranger.in_(mapped_members), table.c.origine == "AGDREF",
+                table.c[key].not_in(kept) if kept else True))
+        aliases = sorted({n for d in mapped for n in d.members} - {d.root for d in mapped})
+        if aliases:  # an alias has no usager row of its own (its rows moved to the reference above)
+            conn.execute(delete(usager).where(usager.c.numero_etranger.in_(aliases), usager.c.origine == "AGDREF"))
+    if erased:
+        gone = sorted({n for d in erased for n in d.members})
+        for table, _, _ in CHILDREN:
+            conn.execute(delete(table).where(table.c.numero_etranger.in_(gone), table.c.origine == "AGDREF"))
+        conn.execute(delete(usager).where(usager.c.numero_etranger.in_(gone), usager.c.origine == "AGDREF"))
+    settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
+    if settled:
+        conn.execute(delete(parked).where(parked.c.numero_etranger.in_(sorted(settled))))
+    if rejected:
+        _park(conn, rejected)
+    return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased))
+
+
+def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
+    """One compiled statement, many rows: SQLAlchemy batches them into multi-row VALUES
+    ("insertmanyvalues") without compiling a statement per batch size."""
+    if not rows:
+        return
+    stmt = insert(table)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={c: stmt.excluded[c] for c in rows[0] if c != key},
+        where=table.c.origine == "AGDREF",
+    ), rows)
+
+
+def _park(conn: Connection, rejected: list[Rebuilt]) -> None:
+    rows = []
+    for d in rejected:
+        first = d.outcome.remediations[0]
+        rows.append(dict(
+            numero_etranger=d.root, reason=first.reason.value, source_table=first.table, source_key=first.key,
+            field=first.field, members=sorted(d.members), position=d.position,
+            remediations=[{"reason": r.reason.value, "table": r.table, "key": r.key, "field": r.field,
+                           "detail": r.detail} for r in d.outcome.remediations],
+        ))
+    stmt = insert(parked)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[parked.c.numero_etranger],
+        set_={c: stmt.excluded[c] for c in rows[0] if c != "numero_etranger"},
+    ), rows)

@@ -1,0 +1,147 @@
+"""The assembly area: the last state of every legacy row, kept in ``migration.legacy_row``.
+
+The sink records each incoming row change here (only if newer than what is kept), then asks
+which dossiers the batch touched and loads them whole. Everything runs inside the sink's
+transaction, so the kept state and what ANEF shows never disagree, whatever crashes.
+Blocking (synchronous SQLAlchemy).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline.actions import RowChange
+from pipeline.mapping.assembly import DOSSIER_FIELDS, root_of
+from pipeline.mapping.dossier import LegacyDossier
+from schemas.anef_tables import legacy_row
+from schemas.legacy_models import LEGACY_MODELS
+
+
+
+@dataclass
+class Recorded:
+    """What recording a batch did: how many changes were new, and which numbers they touched."""
+
+    applied: int = 0
+    replays: int = 0
+    touched: set[str] = field(default_factory=set)
+    latest: dict[str, tuple[int, int]] = field(default_factory=dict)  # number → (position, committed ms)
+
+
+def record(conn: Connection, changes: list[RowChange]) -> Recorded:
+    """Keep each change that is newer than the kept state of its row. A replayed or older change
+    is counted and ignored. Returns the numbers whose dossiers must be rebuilt."""
+    result = Recorded()
+    newest: dict[tuple[str, str], RowChange] = {}
+    for change in changes:
+        known = newest.get((change.table, change.key))
+        if known is None or change.position > known.position:
+            newest[(change.table, change.key)] = change
+    result.replays += len(changes) - len(newest)
+    if not newest:
+        return result
+    kept = {
+        (r.source_table, r.source_key): r
+        for r in conn.execute(
+            select(legacy_row.c.source_table, legacy_row.c.source_key, legacy_row.c.position,
+                   legacy_row.c.numero_etranger, legacy_row.c.alias_of)
+            .where(tuple_(legacy_row.c.source_table, legacy_row.c.source_key).in_(list(newest)))
+            .with_for_update()
+        )
+    }
+    rows = []
+    for ident, change in newest.items():
+        before = kept.get(ident)
+        if before is not None and change.position <= before.position:
+            result.replays += 1
+            continue
+        numero = change.numero or (before.numero_etranger if before is not None else "")
+        result.touched.add(numero)  # "" gathers rows without an owner: parked, never out of sight
+        for touched in (before.numero_etranger if before else None, change.alias_of,
+                        before.alias_of if before else None):
+            if touched:
+                result.touched.add(touched)
+        latest = result.latest.get(numero, (0, 0))
+        result.latest[numero] = max(latest, (change.position, change.committed_at_ms))
+        rows.append(dict(
+            source_table=change.table, source_key=change.key, numero_etranger=numero, alias_of=change.alias_of,
+            is_alias=change.is_alias, position=change.position, deleted=change.row is None, row=change.row,
+            committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=timezone.utc),
+        ))
+    if rows:
+        stmt = insert(legacy_row)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[legacy_row.c.source_table, legacy_row.c.source_key],
+            set_={c: stmt.excluded[c] for c in ("numero_etranger", "alias_of", "is_alias", "position", "deleted",
+                                                 "row", "committed_at")} | {"written_at": func.now()},
+        ), rows)
+    result.applied += len(rows)
+    return result
+
+
+def alias_links(conn: Connection, numbers: set[str]) -> dict[str, str | None]:
+    """The alias graph reachable from ``numbers`` (following links forward): number → reference
+    (None for a person in their own right; absent: no person record at all)."""
+    links: dict[str, str | None] = {}
+    seen: set[str] = set()
+    frontier = set(numbers)
+    while frontier:
+        found: dict[str, list] = defaultdict(list)
+        for r in conn.execute(select(legacy_row.c.numero_etranger, legacy_row.c.is_alias, legacy_row.c.alias_of)
+                              .where(legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted,
+                                     legacy_row.c.numero_etranger.in_(frontier))):
+            found[r.numero_etranger].append(r)
+        for number, records in found.items():
+            persons = [r for r in records if not r.is_alias]
+            # A record flagged alias with no readable reference points nowhere ("").
+            links[number] = None if persons else (records[0].alias_of or "")
+        seen |= frontier
+        frontier = {links[n] for n in found if links[n]} - seen
+    return links
+
+
+def dossiers_of(conn: Connection, touched: set[str]) -> dict[str, set[str]]:
+    """The dossiers (root → member numbers) that contain any of ``touched``."""
+    links = alias_links(conn, touched)
+    roots = {root_of(n, links) for n in touched}
+    members: dict[str, set[str]] = {r: {r} for r in roots}
+    frontier = set(roots)
+    candidates: set[str] = set()
+    while frontier:
+        found = set(conn.execute(
+            select(legacy_row.c.numero_etranger).where(
+                legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted, legacy_row.c.is_alias,
+                legacy_row.c.alias_of.in_(frontier))).scalars())
+        frontier = found - candidates - set(members)
+        candidates |= found
+    links.update(alias_links(conn, candidates - set(links)))
+    for number in candidates:
+        root = root_of(number, links)
+        if root in members:
+            members[root].add(number)
+    return members
+
+
+def load(conn: Connection, dossiers: dict[str, set[str]]) -> dict[str, LegacyDossier]:
+    """Every kept row of every member of each dossier, as a ``LegacyDossier``."""
+    owner = {number: root for root, numbers in dossiers.items() for number in numbers}
+    parts: dict[str, dict[str, list]] = {root: defaultdict(list) for root in dossiers}
+    links = alias_links(conn, set(owner))
+    for r in conn.execute(select(legacy_row.c.source_table, legacy_row.c.numero_etranger, legacy_row.c.row)
+                          .where(legacy_row.c.numero_etranger.in_(list(owner)), ~legacy_row.c.deleted)
+                          .order_by(legacy_row.c.source_table, legacy_row.c.source_key)):
+        root = owner[r.numero_etranger]
+        model = LEGACY_MODELS[r.source_table](**r.row)
+        if r.source_table == "etranger":
+            parts[root]["persons" if r.numero_etranger == root else "aliases"].append(model)
+        elif r.source_table == "adresse":
+            if r.numero_etranger == root:  # (ADR2) an alias's own addresses are not the person's
+                parts[root]["adresses"].append(model)
+        else:
+            parts[root][DOSSIER_FIELDS[r.source_table]].append(model)
+    return {root: LegacyDossier(root, alias_links=links, **{k: tuple(v) for k, v in p.items()})
+            for root, p in parts.items()}
