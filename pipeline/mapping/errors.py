@@ -38,6 +38,6 @@ class Collector:
     def required(self, value: T | None, field: str, detail: str = "unknown (00000000 or blank)") -> T | None:
         """A value ANEF requires: absent → DATE_MANQUANTE for dates (the only required values a
         legacy row may lack without another rule already objecting)."""
-        if value is None:
-            self.add(Reason.DATE_MANQUANTE, field, detail)
+        if value is None and not any(r.field == field for r in self.remediations):
+            self.add(Reason.DATE_MANQUANTE, field, detail)  # unless another rule already objected to it
         return value

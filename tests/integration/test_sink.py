@@ -1,77 +1,106 @@
-"""The ANEF sink against a real PostgreSQL: idempotent, ordered by legacy position, and blind to
-rows created in ANEF."""
+"""The dossier sink against a real PostgreSQL: idempotent, ordered by legacy position, whole
+dossiers, and blind to rows created in ANEF."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 
-from pipeline.actions import ErasePerson, Park, SourceRow, UpsertPerson
-from pipeline.sink import AnefSink
-from schemas.anef_models import Usager
-from schemas.anef_tables import lineage, parked, usager
-from schemas.rejections import Reason, Remediation
+from pipeline.actions import RowChange
+from pipeline.decide import owner_number, source_key
+from pipeline.sink import DossierSink
+from schemas.anef_tables import parked, titre, usager
 from tests.integration.conftest import Chain
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PERSON = dict(num_etranger="0000000001", nom="DIALLO", prenoms="AMINATA", sexe="F", date_nais="19900512",
+              pays_nais="SN ", nationalite="SN ", code_dept="075", date_maj="20250110093000", ind_alias="N")
+PERMIT = dict(num_titre="T000000001", num_etranger="0000000001", type_titre="CST", date_debut_val="20250101",
+              date_fin_val="20251231", date_remise="20250115", autor_travail="O", num_duplicata=0,
+              lieu_delivrance="075")
 
 
-def _person(numero: str, nom: str, origine: str = "AGDREF") -> Usager:
-    return Usager(numero_etranger=numero, nom_naissance=nom, prenoms=[], sexe="F", precision_naissance="INCONNUE",
-                  nationalite="MAR", prefecture="75", statut="ACTIF", origine=origine, maj_le=NOW)
+def change(table: str, position: int, row: dict | None, key_row: dict | None = None) -> RowChange:
+    image = row if row is not None else key_row
+    alias = table == "etranger" and row is not None and row.get("ind_alias") == "O"
+    return RowChange(table, source_key(table, image), owner_number(image.get("num_etranger")), position, 0, row,
+                     alias_of=owner_number(row.get("num_etranger_ref")) if alias else None, is_alias=alias)
 
 
-def _row(numero: str, position: int) -> SourceRow:
-    return SourceRow("etranger", numero, numero, position, 0)
+def person(position: int, **kw) -> RowChange:
+    return change("etranger", position, {**PERSON, **kw})
 
 
-def _name(chain: Chain, numero: str) -> str | None:
+def permit(position: int, **kw) -> RowChange:
+    return change("titre", position, {**PERMIT, **kw})
+
+
+def _one(chain: Chain, table, numero: str, column="numero_etranger"):
     with chain.anef.connect() as conn:
-        return conn.execute(select(usager.c.nom_naissance).where(usager.c.numero_etranger == numero)).scalar()
+        return conn.execute(select(table).where(table.c[column] == numero)).mappings().first()
 
 
-def test_applying_the_same_batch_twice_changes_nothing_the_second_time(chain: Chain):
-    sink = AnefSink(chain.anef)
-    batch = [UpsertPerson(_row("0000000001", 10), _person("0000000001", "A"))]
-    assert sink.apply(batch).applied == 1
-    second = sink.apply(batch)
-    assert (second.applied, second.skipped_as_replay) == (0, 1)
+def test_the_same_batch_applied_twice_changes_nothing_the_second_time(chain: Chain):
+    sink = DossierSink(chain.anef)
+    first = sink.apply([person(10), permit(11)])
+    assert (first.applied, first.migrated) == (2, 1)
+    second = sink.apply([person(10), permit(11)])
+    assert (second.applied, second.replays, second.migrated) == (0, 2, 0)
 
 
 def test_an_older_change_never_replaces_a_newer_one(chain: Chain):
-    sink = AnefSink(chain.anef)
-    sink.apply([UpsertPerson(_row("0000000002", 20), _person("0000000002", "NEWER"))])
-    sink.apply([UpsertPerson(_row("0000000002", 15), _person("0000000002", "OLDER"))])
-    assert _name(chain, "0000000002") == "NEWER"
+    sink = DossierSink(chain.anef)
+    sink.apply([person(20, nom="NEWER")])
+    sink.apply([person(15, nom="OLDER")])
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "NEWER"
 
 
-def test_an_erased_person_is_not_resurrected_by_a_replayed_insert(chain: Chain):
-    sink = AnefSink(chain.anef)
-    sink.apply([UpsertPerson(_row("0000000003", 30), _person("0000000003", "X")), ErasePerson(_row("0000000003", 31))])
-    sink.apply([UpsertPerson(_row("0000000003", 30), _person("0000000003", "X"))])
-    assert _name(chain, "0000000003") is None
-    with chain.anef.connect() as conn:
-        assert conn.execute(select(lineage.c.deleted).where(lineage.c.source_key == "0000000003")).scalar_one()
+def test_a_dossier_is_written_whole_whatever_order_its_rows_arrive_in(chain: Chain):
+    sink = DossierSink(chain.anef)
+    sink.apply([permit(5)])  # the permit first: no person yet, so the dossier waits, parked
+    assert _one(chain, parked, "0000000001")["reason"] == "PERSONNE_ABSENTE"
+    sink.apply([person(6)])
+    assert _one(chain, titre, "0000000001")["numero_titre"].strip() == "T000000001"
+    assert _one(chain, parked, "0000000001") is None
+
+
+def test_an_erased_person_leaves_nothing_and_a_replayed_insert_does_not_resurrect_them(chain: Chain):
+    sink = DossierSink(chain.anef)
+    sink.apply([person(30), permit(31)])
+    sink.apply([change("titre", 32, None, PERMIT), change("etranger", 33, None, PERSON)])
+    assert _one(chain, usager, "0000000001") is None and _one(chain, titre, "0000000001") is None
+    sink.apply([person(30), permit(31)])
+    assert _one(chain, usager, "0000000001") is None
 
 
 def test_a_person_created_in_anef_is_never_overwritten_or_deleted(chain: Chain):
     with chain.anef.begin() as conn:
-        conn.execute(insert(usager).values(**_person("0000000004", "CREE EN LIGNE", origine="ANEF").model_dump()))
-    sink = AnefSink(chain.anef)
-    sink.apply([UpsertPerson(_row("0000000004", 40), _person("0000000004", "LEGACY"))])
-    assert _name(chain, "0000000004") == "CREE EN LIGNE"
-    sink.apply([ErasePerson(_row("0000000004", 41))])
-    assert _name(chain, "0000000004") == "CREE EN LIGNE"
+        conn.execute(insert(usager).values(
+            numero_etranger="0000000001", nom_naissance="CREE EN LIGNE", prenoms=[], sexe="F",
+            precision_naissance="INCONNUE", nationalite="MAR", prefecture="75", statut="ACTIF", origine="ANEF",
+            maj_le=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    sink = DossierSink(chain.anef)
+    sink.apply([person(40, nom="LEGACY")])
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "CREE EN LIGNE"
+    sink.apply([change("etranger", 41, None, PERSON)])
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "CREE EN LIGNE"
 
 
-def test_a_parked_row_leaves_the_parking_once_it_migrates(chain: Chain):
-    sink = AnefSink(chain.anef)
-    why = (Remediation(Reason.DATE_INEXISTANTE, "date_nais", "not a day of the calendar"),)
-    sink.apply([Park(_row("0000000005", 50), why, b"{}")])
-    with chain.anef.connect() as conn:
-        assert conn.execute(select(parked.c.reason).where(parked.c.source_key == "0000000005")).scalar() == \
-            "DATE_INEXISTANTE"
-    sink.apply([UpsertPerson(_row("0000000005", 51), _person("0000000005", "FIXED"))])
-    with chain.anef.connect() as conn:
-        assert conn.execute(select(parked.c.reason).where(parked.c.source_key == "0000000005")).scalar() is None
-    assert _name(chain, "0000000005") == "FIXED"
+def test_a_parked_dossier_leaves_the_parking_once_agdref_is_corrected(chain: Chain):
+    sink = DossierSink(chain.anef)
+    sink.apply([person(50, date_nais="19870229")])
+    assert _one(chain, parked, "0000000001")["reason"] == "DATE_INEXISTANTE"
+    assert _one(chain, usager, "0000000001") is None
+    sink.apply([person(51, date_nais="19870228")])
+    assert _one(chain, parked, "0000000001") is None
+    assert str(_one(chain, usager, "0000000001")["date_naissance"]) == "1987-02-28"
+
+
+def test_an_alias_discovered_later_gives_its_permits_to_the_reference_and_loses_its_own_row(chain: Chain):
+    sink = DossierSink(chain.anef)
+    other = {**PERSON, "num_etranger": "0000000002", "date_maj": "20240101000000"}
+    sink.apply([person(60), change("etranger", 61, other), permit(62, num_etranger="0000000002")])
+    assert _one(chain, titre, "T000000001", "numero_titre")["numero_etranger"] == "0000000002"
+    sink.apply([change("etranger", 63, {**other, "ind_alias": "O", "num_etranger_ref": "0000000001"})])
+    assert _one(chain, usager, "0000000002") is None
+    assert _one(chain, usager, "0000000001")["numeros_alias"] == ["0000000002"]
+    assert _one(chain, titre, "T000000001", "numero_titre")["numero_etranger"] == "0000000001"

@@ -1,7 +1,7 @@
 """What the worker does with each raw message (pure decision)."""
 import orjson
 
-from pipeline.actions import DeadLetter, ErasePerson, MergeAlias, Origin, Park, UpsertPerson
+from pipeline.actions import DeadLetter, Origin, RowChange
 from pipeline.decide import decide
 from schemas.rejections import Reason
 
@@ -17,26 +17,33 @@ def _event(op="c", table="etranger", **row):
                                                 "table": table, "lsn": 77, "txId": 5}})
 
 
-def test_a_valid_insert_becomes_an_upsert_at_its_legacy_position():
-    action = decide(ORIGIN, KEY, _event())
-    assert isinstance(action, UpsertPerson)
-    assert (action.row.key, action.row.numero, action.row.position) == ("123456789 ", "0123456789", 77)
+def test_a_valid_insert_becomes_the_rows_new_state_at_its_legacy_position():
+    change = decide(ORIGIN, KEY, _event())
+    assert isinstance(change, RowChange)
+    assert (change.table, change.key, change.numero, change.position, change.committed_at_ms) == (
+        "etranger", "123456789 ", "0123456789", 77, 1000)
+    assert change.row["nom"] == "DIALLO" and not change.is_alias
 
 
-def test_a_delete_erases_and_a_tombstone_needs_nothing():
-    assert isinstance(decide(ORIGIN, KEY, _event(op="d")), ErasePerson)
+def test_a_delete_is_a_row_without_state_and_a_tombstone_needs_nothing():
+    change = decide(ORIGIN, KEY, _event(op="d"))
+    assert isinstance(change, RowChange) and change.row is None and change.numero == "0123456789"
     assert decide(ORIGIN, KEY, None) is None
 
 
-def test_an_alias_record_is_merged_into_its_reference():
-    action = decide(ORIGIN, KEY, _event(ind_alias="O", num_etranger_ref="0000000007"))
-    assert action == MergeAlias(action.row, "0000000007")
+def test_an_alias_record_carries_its_normalised_reference():
+    change = decide(ORIGIN, KEY, _event(ind_alias="O", num_etranger_ref="7        "))
+    assert (change.is_alias, change.alias_of) == (True, "7")
+    change = decide(ORIGIN, KEY, _event(ind_alias="O", num_etranger_ref="123456780 "))
+    assert change.alias_of == "0123456780"
 
 
-def test_a_row_the_rules_cannot_migrate_is_parked_with_its_event():
-    action = decide(ORIGIN, KEY, _event(nationalite="YU "))
-    assert isinstance(action, Park) and action.remediations[0].reason is Reason.NATIONALITE_ETAT_DISPARU
-    assert action.event == _event(nationalite="YU ")
+def test_a_child_row_is_keyed_by_its_primary_key_and_owned_by_its_person():
+    value = orjson.dumps({"before": None, "op": "c", "ts_ms": 1,
+                          "after": {"num_etranger": "0000000001", "num_ordre": 3, "lib_voie": "DES LILAS"},
+                          "source": {"name": "p", "ts_ms": 1, "db": "agdref", "table": "adresse", "lsn": 9}})
+    change = decide(ORIGIN, b"{}", value)
+    assert (change.table, change.key, change.numero) == ("adresse", "0000000001|3", "0000000001")
 
 
 def test_malformed_messages_become_dead_letters_with_their_origin():
