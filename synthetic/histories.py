@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from synthetic.draw import d8, randint
+from synthetic.draw import d8, pick, randint
 
 MENTIONS = {
     "student": "ETUDIANT", "worker": "SALARIE", "family": "VIE PRIVEE ET FAMILIALE", "talent": "TALENT",
@@ -66,7 +66,7 @@ class _Builder:
             "num_demande": number, "num_etranger": self.h.numero, "code_dept": self.h.dept, "type_titre": kind,
             "code_mouvement": movement, "ref_reglementaire": LEGAL_BASIS[kind], "date_depot": d8(filed),
             "decision": decision, "date_decision": d8(decided) if decided else "00000000",
-            "motif_refus": self.rng.choice(REFUSALS) if decision == "R" else "",
+            "motif_refus": pick(self.rng, REFUSALS) if decision == "R" else "",
             "date_maj": _stamp(self.rng, decided or filed),
         })
         return number

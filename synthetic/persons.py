@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterator
 
 from synthetic import names
-from synthetic.draw import d8, randint
+from synthetic.draw import d8, pick, randint
 
 NUMBER_SPACE = 10**10
 _MULTIPLIER = 7_919_000_003  # coprime with 10**10: i → (i * m + o) mod 10**10 is a bijection
@@ -58,46 +58,46 @@ def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today:
         number = number[1:] + " "  # keyed without its leading zero, space-padded to 10
     female = rng.random() < 0.48
     sexe = "I" if rng.random() < rates.indeterminate_sex else ("F" if female else "M")
-    nom = rng.choice(names.SURNAMES)
+    nom = pick(rng, names.SURNAMES)
     given = names.FIRST_NAMES_F if female else names.FIRST_NAMES_M
-    prenoms = " ".join(rng.sample(given, rng.choice((1, 1, 1, 2, 2, 3))))[:32]
+    prenoms = " ".join(rng.sample(given, pick(rng, (1, 1, 1, 2, 2, 3))))[:32]
     if rng.random() < rates.encoding_damage:
         nom = _damaged_name(rng, nom)[:44]
     birth = today - timedelta(days=randint(rng, 18 * 365, 80 * 365))
     date_nais = _legacy_date(birth)
     draw = rng.random()
     if draw < rates.invalid_birth_date:
-        date_nais = rng.choice((f"{birth.year}0229" if birth.year % 4 else f"{birth.year}1341", f"{birth.year}1341"))
+        date_nais = pick(rng, (f"{birth.year}0229" if birth.year % 4 else f"{birth.year}1341", f"{birth.year}1341"))
     elif draw < rates.invalid_birth_date + rates.partial_birth_date:
         date_nais = f"{birth.year}0000" if rng.random() < 0.6 else f"{birth.year}{birth.month:02d}00"
     nationality = _weighted(rng, names.NATIONALITIES)
     if rng.random() < rates.former_state_nationality:
-        nationality = rng.choice(names.FORMER_STATES)
+        nationality = pick(rng, names.FORMER_STATES)
     born_before_1990 = birth.year < 1990
-    pays_nais = rng.choice(names.FORMER_STATES) if born_before_1990 and rng.random() < 0.03 else nationality
+    pays_nais = pick(rng, names.FORMER_STATES) if born_before_1990 and rng.random() < 0.03 else nationality
     entry = birth + timedelta(days=randint(rng, 0, max(1, (today - birth).days - 30)))
     naturalised = rng.random() < rates.naturalised
     modified = datetime(today.year, today.month, today.day) - timedelta(minutes=randint(rng, 0, 5 * 365 * 24 * 60))
     return {
         "num_etranger": number,
         "nom": nom,
-        "nom_usage": rng.choice(names.SURNAMES) if female and rng.random() < 0.2 else "",
+        "nom_usage": pick(rng, names.SURNAMES) if female and rng.random() < 0.2 else "",
         "prenoms": prenoms,
         "sexe": sexe,
         "date_nais": date_nais,
         "pays_nais": pays_nais.ljust(3),
-        "ville_nais": rng.choice(names.CITIES),
+        "ville_nais": pick(rng, names.CITIES),
         "nationalite": nationality.ljust(3),
-        "nom_pere": "INC" if rng.random() < rates.unknown_parent else rng.choice(names.SURNAMES)[:21],
-        "nom_mere": "INC" if rng.random() < rates.unknown_parent else rng.choice(names.SURNAMES)[:21],
-        "prenom_pere": rng.choice(names.FIRST_NAMES_M)[:10],
-        "prenom_mere": rng.choice(names.FIRST_NAMES_F)[:10],
-        "sit_matrim": rng.choice("CCCMMMDVS "),
+        "nom_pere": "INC" if rng.random() < rates.unknown_parent else pick(rng, names.SURNAMES)[:21],
+        "nom_mere": "INC" if rng.random() < rates.unknown_parent else pick(rng, names.SURNAMES)[:21],
+        "prenom_pere": pick(rng, names.FIRST_NAMES_M)[:10],
+        "prenom_mere": pick(rng, names.FIRST_NAMES_F)[:10],
+        "sit_matrim": pick(rng, "CCCMMMDVS "),
         "date_entree": _legacy_date(entry),
-        "cond_entree": rng.choice("NNNNNNI "),
+        "cond_entree": pick(rng, "NNNNNNI "),
         "ind_alias": "N",
         "num_etranger_ref": None,
-        "code_dept": rng.choice(names.DEPARTMENTS),
+        "code_dept": pick(rng, names.DEPARTMENTS),
         "date_naturalisation": _legacy_date(today - timedelta(days=randint(rng, 30, 3000))) if naturalised else "00000000",
         "date_maj": f"{d8(modified)}{modified.hour:02d}{modified.minute:02d}00",
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from synthetic import names
-from synthetic.draw import d8, randint
+from synthetic.draw import d8, pick, randint
 from synthetic.histories import History, Holder, history
 from synthetic.persons import DefectRates, foreigner_number, person_row
 
@@ -25,8 +25,8 @@ class DossierDefects:
     alias: float = 0.01                 # a duplicate record flagged as alias of this person
     alias_with_permits: float = 0.3     # of aliases: it collected permits of its own
     alias_chain: float = 0.05           # of aliases: it points to another alias (resolved transitively)
-    alias_broken: float = 0.03          # of aliases: its reference does not exist
-    alias_loop: float = 0.01            # of aliases: two aliases pointing at each other
+    alias_broken: float = 0.05          # of aliases: its reference does not exist
+    alias_loop: float = 0.05            # of aliases: two aliases pointing at each other
     other_number_variant: float = 0.5   # of lost-zero persons: child rows carry the 10-digit number
     validity_anomaly: float = 0.003     # of permits: end before start, or longer than the type allows
     unknown_insee: float = 0.02         # 1–3 %
@@ -38,18 +38,18 @@ def _addresses(rng: random.Random, numero: str, dept: str, entry: date, corsica:
                defects: DossierDefects) -> list[dict]:
     rows = []
     moved = entry
-    area = rng.choice(("02A", "02B")) if corsica else dept
-    for order in range(1, rng.choice((1, 1, 2, 2, 3, 4)) + 1):
-        commune = rng.choice(names.COMMUNES.get(area, ("PARIS",)))
+    area = pick(rng, ("02A", "02B")) if corsica else dept
+    for order in range(1, pick(rng, (1, 1, 2, 2, 3, 4)) + 1):
+        commune = pick(rng, names.COMMUNES.get(area, ("PARIS",)))
         prefix = names.POSTCODE_PREFIX.get(area, area[1:] if area.startswith("0") else area[:2])
         postcode = (prefix + f"{randint(rng, 0, 99):02d}")[:5].ljust(5, "0")
         insee_dept = area[1:] if area.startswith("0") else area[:2]
         insee = "00000" if rng.random() < defects.unknown_insee else (insee_dept + f"{randint(rng, 1, 399):03d}")[:5]
-        street = rng.choice(names.STREET_TYPES)
+        street = pick(rng, names.STREET_TYPES)
         number = str(randint(rng, 1, 180)) + ("B" if rng.random() < 0.05 else "")
         rows.append({
-            "num_etranger": numero, "num_ordre": order, "chez": rng.choice(names.SURNAMES)[:21] if rng.random() < 0.05 else "",
-            "num_voie": number, "code_voie": street, "lib_voie": rng.choice(names.STREET_NAMES),
+            "num_etranger": numero, "num_ordre": order, "chez": pick(rng, names.SURNAMES)[:21] if rng.random() < 0.05 else "",
+            "num_voie": number, "code_voie": street, "lib_voie": pick(rng, names.STREET_NAMES),
             "code_postal": postcode, "lib_commune": commune, "code_insee": insee, "date_debut": d8(moved),
             "date_maj": f"{d8(moved)}1000",
         })
@@ -84,7 +84,7 @@ def dossier(index: int, seed: int, rates: DefectRates = DefectRates(),
     corsica = rng.random() < defects.corsica_before_1976
     if corsica:
         person["code_dept"] = "020"
-    dept = person["code_dept"] if person["code_dept"] != "020" else rng.choice(("02A", "02B"))
+    dept = person["code_dept"] if person["code_dept"] != "020" else pick(rng, ("02A", "02B"))
     entry = _parse(person["date_entree"]) if person["date_entree"][4:] != "0000" else date(2000, 1, 1)
     naturalised = None if person["date_naturalisation"] == "00000000" else _parse(person["date_naturalisation"])
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
