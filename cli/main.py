@@ -11,7 +11,7 @@ from connectors.commands import connector
 from infra.commands import db, infra
 from pipeline.commands import worker
 from reconciliation.commands import reconcile
-from synthetic.commands import seed
+from synthetic.commands import seed, simulate
 
 
 @click.group()
@@ -22,7 +22,7 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, connector, worker, demo, reconcile, schemas):
+for command in (infra, db, seed, simulate, connector, worker, demo, reconcile, schemas):
     cli.add_command(command)
 
 

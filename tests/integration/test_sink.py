@@ -104,3 +104,20 @@ def test_an_alias_discovered_later_gives_its_permits_to_the_reference_and_loses_
     assert _one(chain, usager, "0000000002") is None
     assert _one(chain, usager, "0000000001")["numeros_alias"] == ["0000000002"]
     assert _one(chain, titre, "T000000001", "numero_titre")["numero_etranger"] == "0000000001"
+
+
+def test_an_erasure_blocked_by_rows_anef_created_is_parked_not_lost(chain: Chain):
+    from schemas.anef_tables import demande
+
+    sink = DossierSink(chain.anef)
+    sink.apply([person(70)])
+    with chain.anef.begin() as conn:  # someone files online in ANEF for this migrated person
+        conn.execute(insert(demande).values(
+            numero_demande="W00000000001", numero_etranger="0000000001", nature="RENOUVELLEMENT",
+            categorie_demandee="CARTE_RESIDENT", date_depot=datetime(2026, 1, 5).date(), statut="EN_INSTRUCTION",
+            prefecture="75", origine="ANEF", maj_le=datetime(2026, 1, 5, tzinfo=timezone.utc)))
+    result = sink.apply([change("etranger", 71, None, PERSON)])
+    assert result.refused == 1
+    assert _one(chain, parked, "0000000001")["reason"] == "ECRITURE_REFUSEE"
+    assert _one(chain, usager, "0000000001") is not None
+    assert _one(chain, demande, "W00000000001", "numero_demande")["origine"] == "ANEF"
