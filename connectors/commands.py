@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import time
+import uuid
 
 import click
 
@@ -23,49 +26,116 @@ def connector() -> None:
 @connector.command("run")
 @click.option("--mode", type=click.Choice(["log"]), default="log", show_default=True,
               help="log: PostgreSQL logical decoding.")
-def run(mode: str) -> None:
+@click.option("--snapshot", "snapshot_mode", type=click.Choice(["initial", "never"]), default="initial",
+              show_default=True, help="initial: read every table once (without locks) when the slot is new.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=10_000, show_default=True)
+def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
     """Stream every change of the captured AGDREF tables into <prefix>.agdref.<table>.
 
-    Creates the publication, the replication slot and the topics when missing. Stops cleanly on
-    SIGTERM or Ctrl-C (flushes, acknowledges, exits 0)."""
+    Creates the control tables, the publication, the replication slot and the topics when
+    missing. Resumes any snapshot left unfinished. Stops cleanly on SIGTERM or Ctrl-C (flushes,
+    acknowledges, exits 0)."""
+    from common.db import psycopg2_dsn
     from connectors import source
+    from connectors.events import transaction_topic
     from connectors.kafka_io import ChangeProducer, ensure_topics
     from connectors.log_stream import LogStreamConnector
+    from connectors.snapshot import IncrementalSnapshot
 
     settings = get_settings()
     db = engine(settings.agdref_database_url)
-    source.prepare(db, settings.publication, settings.replication_slot)
-    db.dispose()
+    new_slot = source.prepare(db, settings.publication, settings.replication_slot)
     ensure_topics(settings.kafka_bootstrap_servers,
                   [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES],
                   settings.kafka_topic_partitions)
+    # One partition: BEGIN and END markers of all transactions in commit order, as Debezium does.
+    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(settings.kafka_topic_prefix)], 1)
+    snapshot = IncrementalSnapshot(psycopg2_dsn(settings.agdref_database_url), settings.kafka_topic_prefix,
+                                   db.url.database or "", chunk_size)
+    snapshot.load()
+    if new_slot and snapshot_mode == "initial":
+        snapshot.request(f"initial-{uuid.uuid4().hex[:8]}", list(CAPTURED_TABLES))
+        log.info("connector.initial_snapshot_requested", tables=len(CAPTURED_TABLES))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     producer = ChangeProducer(settings.kafka_bootstrap_servers)
     streamer = LogStreamConnector(settings.agdref_database_url, settings.replication_slot, settings.publication,
-                                  producer, settings.kafka_topic_prefix)
+                                  producer, settings.kafka_topic_prefix, snapshot)
+    if snapshot.active and sys.stderr.isatty():
+        threading.Thread(target=_progress_bar, args=(db, snapshot, stop), daemon=True).start()
     try:
         streamer.run(stop)
     finally:
         producer.close()
-        log.info("connector.stopped", events=streamer.events_published, transactions=streamer.transactions_published)
+        snapshot.close()
+        db.dispose()
+        log.info("connector.stopped", events=streamer.events_published, transactions=streamer.transactions_published,
+                 snapshot_reads=snapshot.emitted)
+
+
+def _progress_bar(db, snapshot, stop: threading.Event) -> None:
+    """A bar on the terminal while a snapshot runs (rows read against the tables' estimated size)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from connectors import source
+
+    total = sum(p.estimate for p in source.snapshot_progress(db) if not p.done) or None
+    with Progress(TextColumn("snapshot"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[table]}")) as bar:
+        task = bar.add_task("snapshot", total=total, table="")
+        while snapshot.active and not stop.is_set():
+            current = snapshot.pending[0].table if snapshot.pending else ""
+            bar.update(task, completed=snapshot.emitted, table=current)
+            time.sleep(0.5)
+        bar.update(task, completed=snapshot.emitted, table="done")
+
+
+@connector.command("snapshot")
+@click.option("--table", "tables", multiple=True, type=click.Choice(list(CAPTURED_TABLES)), required=True,
+              help="A table to re-read (repeat for several).")
+@click.option("--keys", default=None, help="Only these primary keys, comma-separated; a composite key as a|b.")
+def snapshot(tables: tuple[str, ...], keys: str | None) -> None:
+    """Ask the running connector to re-read tables (or some keys) without locks, for repairs.
+
+    Writes Debezium's ``execute-snapshot`` signal into the signal table; the connector picks it up
+    from the log, so the request is ordered with the changes around it."""
+    import json
+
+    from sqlalchemy import text
+
+    from connectors.snapshot import CONTROL_SCHEMA, EXECUTE, SIGNAL_TABLE
+
+    data = {"data-collections": [f"agdref.{t}" for t in tables], "type": "incremental"}
+    if keys:
+        data["keys"] = [k.split("|") for k in keys.split(",")]
+    db = engine(get_settings().agdref_database_url)
+    request_id = f"repair-{uuid.uuid4().hex[:8]}"
+    with db.begin() as conn:
+        conn.execute(text(f"INSERT INTO {CONTROL_SCHEMA}.{SIGNAL_TABLE} VALUES (:i, :t, :d)"),
+                     {"i": request_id, "t": EXECUTE, "d": json.dumps(data)})
+    db.dispose()
+    click.echo(f"requested {request_id}: {', '.join(tables)}" + (f" ({len(data['keys'])} keys)" if keys else ""))
 
 
 @connector.command("status")
 def status() -> None:
-    """The replication slot: whether it exists, is in use, and how far behind it is."""
+    """The replication slot (in use, how far behind) and the snapshots' progress."""
     from connectors import source
 
     settings = get_settings()
     db = engine(settings.agdref_database_url)
     try:
         state = source.slot_state(db, settings.replication_slot)
+        progress = source.snapshot_progress(db)
     finally:
         db.dispose()
     if not state.exists:
         click.echo(f"slot {state.name}: absent (the connector has never run)")
-        return
-    click.echo(f"slot {state.name}: {'active' if state.active else 'inactive'}, "
-               f"acknowledged up to {source.int_to_lsn(state.confirmed_flush_lsn or 0)}, "
-               f"{state.lag_bytes} bytes behind")
+    else:
+        click.echo(f"slot {state.name}: {'active' if state.active else 'inactive'}, "
+                   f"acknowledged up to {source.int_to_lsn(state.confirmed_flush_lsn or 0)}, "
+                   f"{state.lag_bytes} bytes behind")
+    for p in progress:
+        share = f"{100 * p.rows_read / p.estimate:.0f} %" if p.estimate and not p.done else ("done" if p.done else "")
+        click.echo(f"snapshot {p.request_id} {p.table:<20} {p.rows_read:>10} rows read of ~{p.estimate:<10} {share}")

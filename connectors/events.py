@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from connectors.pgoutput import UNCHANGED_TOAST, Relation, RowChange
-from schemas.envelope import ChangeEvent, Source, TransactionBlock, encode_key, topic_name
+from schemas.envelope import CONNECTOR_VERSION, encode_key, topic_name
 
 INTEGER_TYPES = {20, 21, 23}  # int8, int2, int4
 BOOLEAN_TYPE = 16
@@ -58,6 +60,34 @@ def row_dict(relation: Relation, values: tuple | None, fallback: dict | None = N
     return row
 
 
+def envelope(op: str, before: dict | None, after: dict | None, *, prefix: str, database: str, schema: str,
+             table: str, tx: Transaction, lsn: int, emitted_at_ms: int, snapshot: str = "false",
+             total_order: int | None = None, table_order: int | None = None) -> bytes:
+    """The JSON value of one change event, exactly ``schemas.envelope.ChangeEvent``'s shape.
+
+    Built as a plain dict and serialised once: this runs for every legacy row, and a pydantic
+    model per event would halve the connector's throughput (the tests parse it back with the model).
+    """
+    return orjson.dumps({
+        "before": before, "after": after,
+        "source": {
+            "version": CONNECTOR_VERSION, "connector": "postgresql", "name": prefix,
+            "ts_ms": int(tx.commit_time.timestamp() * 1000), "snapshot": snapshot, "db": database,
+            "schema": schema, "table": table, "txId": tx.xid, "lsn": lsn,
+            # The transaction's commit LSN first: positions then follow commit order (see
+            # ChangeEvent.position), which is the order in which this stream delivers transactions.
+            "sequence": f'["{tx.final_lsn}","{lsn}"]', "xmin": None,
+        },
+        "op": op, "ts_ms": emitted_at_ms,
+        "transaction": None if total_order is None else {
+            "id": f"{tx.xid}:{tx.final_lsn}", "total_order": total_order, "data_collection_order": table_order},
+    })
+
+
+def key_of(row: dict, key_columns: tuple[str, ...]) -> bytes:
+    return encode_key({col: row[col] for col in key_columns})
+
+
 def change_records(
     relation: Relation, change: RowChange, lsn: int, tx: Transaction, *, prefix: str, database: str,
     key_columns: tuple[str, ...], emitted_at_ms: int, total_order: int, table_order: int,
@@ -68,19 +98,31 @@ def change_records(
     keyed = after if after is not None else before
     if keyed is None:
         raise ValueError("a row change with neither old nor new values")
-    key = encode_key({col: keyed[col] for col in key_columns})
-    event = ChangeEvent(
-        before=before, after=after, op=change.op, ts_ms=emitted_at_ms,
-        source=Source(
-            name=prefix, ts_ms=int(tx.commit_time.timestamp() * 1000), db=database,
-            schema=relation.namespace, table=relation.name, txId=tx.xid, lsn=lsn,
-            sequence=f'["{tx.final_lsn}","{lsn}"]',
-        ),
-        transaction=TransactionBlock(id=f"{tx.xid}:{tx.final_lsn}", total_order=total_order,
-                                     data_collection_order=table_order),
-    )
+    key = key_of(keyed, key_columns)
+    value = envelope(change.op, before, after, prefix=prefix, database=database, schema=relation.namespace,
+                     table=relation.name, tx=tx, lsn=lsn, emitted_at_ms=emitted_at_ms, total_order=total_order,
+                     table_order=table_order)
     topic = topic_name(prefix, relation.name, relation.namespace)
-    records = [Record(topic, key, event.to_json(), lsn)]
+    records = [Record(topic, key, value, lsn)]
     if change.op == "d":
         records.append(Record(topic, key, None, lsn))
     return records
+
+
+def transaction_topic(prefix: str) -> str:
+    """Debezium's transaction metadata topic (``<topic.prefix>.transaction``)."""
+    return f"{prefix}.transaction"
+
+
+def transaction_record(prefix: str, tx: Transaction, status: str, counts: dict[str, int] | None = None,
+                       schema: str = "agdref") -> Record:
+    """A BEGIN or END marker of one legacy transaction, as Debezium's transaction metadata: an END
+    says how many events each table received, so a consumer can apply the transaction whole."""
+    tx_id = f"{tx.xid}:{tx.final_lsn}"
+    value = {"status": status, "id": tx_id, "ts_ms": int(tx.commit_time.timestamp() * 1000),
+             "event_count": None, "data_collections": None}
+    if status == "END":
+        counts = counts or {}
+        value["event_count"] = sum(counts.values())
+        value["data_collections"] = [{"data_collection": f"{schema}.{t}", "event_count": n} for t, n in counts.items()]
+    return Record(transaction_topic(prefix), encode_key({"id": tx_id}), orjson.dumps(value), tx.final_lsn)

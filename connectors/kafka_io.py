@@ -16,7 +16,9 @@ def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, rep
         missing = [NewTopic(n, partitions, replication_factor) for n in names if n not in existing]
         if missing:
             try:
-                admin.create_topics(missing)
+                # Wait for the metadata: a producer that sends at once to a topic the broker has
+                # not propagated yet gets "not found in cluster metadata".
+                admin.create_topics(missing, wait_for_metadata=True)
             except TopicAlreadyExistsError:
                 pass  # another process created it between our look and our create
     finally:

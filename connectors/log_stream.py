@@ -19,9 +19,10 @@ from sqlalchemy.engine import make_url
 from common.db import psycopg2_dsn
 from common.log import get_logger
 from connectors import pgoutput
-from connectors.events import Transaction, change_records
+from connectors.events import Transaction, change_records, row_dict, transaction_record
 from connectors.exceptions import ProtocolError
 from connectors.kafka_io import ChangeProducer
+from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from schemas.agdref_tables import primary_key_columns
 
 log = get_logger(__name__)
@@ -33,7 +34,7 @@ FEEDBACK_EVERY_SECONDS = 5.0   # below wal_sender_timeout (60 s), or the server 
 
 class LogStreamConnector:
     def __init__(self, database_url: str, slot: str, publication: str, producer: ChangeProducer,
-                 topic_prefix: str) -> None:
+                 topic_prefix: str, snapshot: IncrementalSnapshot | None = None) -> None:
         self._dsn = psycopg2_dsn(database_url)
         self._database = make_url(database_url).database or ""
         self._slot, self._publication = slot, publication
@@ -45,6 +46,7 @@ class LogStreamConnector:
         self._acknowledged_lsn = 0    # what the slot has been told
         self.events_published = 0
         self.transactions_published = 0
+        self.snapshot = snapshot
 
     def run(self, stop: threading.Event) -> None:
         """Stream until ``stop`` is set; then flush, acknowledge and return. Blocks.
@@ -59,6 +61,8 @@ class LogStreamConnector:
             log.info("connector.streaming", slot=self._slot, publication=self._publication)
             last_flush = last_feedback = time.monotonic()
             while not stop.is_set():
+                if self.snapshot is not None and self.snapshot.active:
+                    self.snapshot.open_window()  # no-op while a window waits for its watermarks
                 message = cursor.read_message()
                 now = time.monotonic()
                 if message is not None:
@@ -84,11 +88,14 @@ class LogStreamConnector:
         if isinstance(decoded, pgoutput.Begin):
             self._tx = Transaction(decoded.xid, decoded.commit_time, decoded.final_lsn)
             self._order = (0, {})
+            self._send(transaction_record(self._prefix, self._tx, "BEGIN"))
         elif isinstance(decoded, pgoutput.Relation):
             self._relations[decoded.oid] = decoded
         elif isinstance(decoded, pgoutput.RowChange):
             self._publish_change(decoded, message.data_start)
         elif isinstance(decoded, pgoutput.Commit):
+            if self._tx is not None:
+                self._send(transaction_record(self._prefix, self._tx, "END", self._order[1]))
             self._committed_end_lsn = decoded.end_lsn
             self._tx = None
             self.transactions_published += 1
@@ -97,6 +104,11 @@ class LogStreamConnector:
         relation = self._relations.get(change.oid)
         if relation is None or self._tx is None:
             raise ProtocolError(f"row change for relation {change.oid} outside a described transaction")
+        if relation.namespace == CONTROL_SCHEMA:  # the signal table: read, never published
+            if self.snapshot is not None and change.op == "c":
+                for record in self.snapshot.on_signal(row_dict(relation, change.new), self._tx, lsn):
+                    self._send(record)
+            return
         total, per_table = self._order
         per_table[relation.name] = per_table.get(relation.name, 0) + 1
         self._order = (total + 1, per_table)
@@ -106,8 +118,13 @@ class LogStreamConnector:
             total_order=total + 1, table_order=per_table[relation.name],
         )
         for record in records:
-            self._producer.send(record.topic, record.key, record.value)
+            self._send(record)
         self.events_published += 1
+        if self.snapshot is not None:
+            self.snapshot.on_change(relation.name, records[0].key)
+
+    def _send(self, record) -> None:
+        self._producer.send(record.topic, record.key, record.value)
 
     @staticmethod
     def _key_columns(relation: pgoutput.Relation) -> tuple[str, ...]:
@@ -122,6 +139,8 @@ class LogStreamConnector:
         """Flush the producer (blocks until Kafka acknowledged everything sent), then tell the slot
         it may forget up to the end of the last complete transaction."""
         self._producer.flush()
+        if self.snapshot is not None:
+            self.snapshot.acknowledged()
         if self._committed_end_lsn > self._acknowledged_lsn:
             cursor.send_feedback(flush_lsn=self._committed_end_lsn, reply=True)
             self._acknowledged_lsn = self._committed_end_lsn

@@ -30,17 +30,53 @@ def int_to_lsn(value: int) -> str:
     return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
 
 
-def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = CAPTURED_TABLES) -> None:
-    """Create the publication and the slot when missing. Idempotent."""
-    qualified = ", ".join(f"{SCHEMA}.{t}" for t in tables)
+def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = CAPTURED_TABLES) -> bool:
+    """Create the connector's control tables (signal, snapshot progress), the publication and the
+    slot when missing. Idempotent. Returns True when the slot was created now (nothing streamed
+    yet: the caller decides whether an initial snapshot is due)."""
+    from connectors.snapshot import CONTROL_DDL, CONTROL_SCHEMA, SIGNAL_TABLE
+
+    qualified = [f"{SCHEMA}.{t}" for t in tables] + [f"{CONTROL_SCHEMA}.{SIGNAL_TABLE}"]
     with db.begin() as conn:
+        conn.execute(text(CONTROL_DDL))
         for table in tables:
             conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:
-            conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {qualified}'))
+            conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {", ".join(qualified)}'))
+        else:
+            present = {f"{r.schemaname}.{r.tablename}" for r in conn.execute(
+                text("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = :p"), {"p": publication})}
+            for table in sorted(set(qualified) - present):
+                conn.execute(text(f'ALTER PUBLICATION "{publication}" ADD TABLE {table}'))
     with db.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first() is None:
             conn.execute(text("SELECT pg_create_logical_replication_slot(:s, 'pgoutput')"), {"s": slot})
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class SnapshotProgress:
+    request_id: str
+    table: str
+    rows_read: int
+    estimate: int
+    done: bool
+
+
+def snapshot_progress(db: Engine) -> list[SnapshotProgress]:
+    """Each snapshot request's progress per table, with the table's estimated size."""
+    from connectors.snapshot import CONTROL_SCHEMA
+
+    with db.connect() as conn:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{CONTROL_SCHEMA}.snapshot_progress"}).scalar() is None:
+            return []
+        rows = conn.execute(text(
+            f"SELECT p.request_id, p.table_name, p.rows_read, p.done, greatest(c.reltuples, 0)::bigint AS estimate"
+            f" FROM {CONTROL_SCHEMA}.snapshot_progress p"
+            f" LEFT JOIN pg_class c ON c.oid = to_regclass('{SCHEMA}.' || p.table_name)"
+            f" ORDER BY p.requested_at, p.table_name")).all()
+    return [SnapshotProgress(r.request_id, r.table_name, r.rows_read, r.estimate, r.done) for r in rows]
 
 
 def slot_state(db: Engine, slot: str) -> SlotState:
@@ -55,8 +91,11 @@ def slot_state(db: Engine, slot: str) -> SlotState:
 
 
 def drop(db: Engine, publication: str, slot: str) -> None:
-    """Drop the slot and the publication (tests, and a connector being decommissioned)."""
+    """Drop the slot, the publication and the control tables (tests, a decommissioned connector)."""
+    from connectors.snapshot import CONTROL_SCHEMA
+
     with db.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first():
             conn.execute(text("SELECT pg_drop_replication_slot(:s)"), {"s": slot})
         conn.execute(text(f'DROP PUBLICATION IF EXISTS "{publication}"'))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {CONTROL_SCHEMA} CASCADE"))

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from pipeline.actions import Action, DeadLetter, Origin, RowChange
-from pipeline.mapping.errors import RemediationNeeded
-from pipeline.mapping.identity import normalise_foreigner_number
+from pipeline.mapping.assembly import owner
 from pipeline.mapping.person import is_alias
 from schemas.agdref_tables import primary_key_columns
 from schemas.envelope import ChangeEvent, decode_key
@@ -18,15 +17,7 @@ from schemas.legacy_models import LEGACY_MODELS, Etranger
 from schemas.rejections import Reason
 
 
-def owner_number(raw: str | None) -> str | None:
-    """The owner's normalised number, the stripped raw value when it cannot be normalised (so
-    the row still groups with its person, who will be rejected for it), None when blank."""
-    if raw is None or not raw.strip():
-        return None
-    try:
-        return normalise_foreigner_number(raw)
-    except RemediationNeeded:
-        return raw.strip()
+owner_number = owner  # the row's owner, normalised (see pipeline.mapping.assembly.owner)
 
 
 def source_key(table: str, row: dict) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer,
-    MetaData, Table, Text, text,
+    ARRAY, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer,
+    MetaData, Numeric, Table, Text, text,
 )
 
 from schemas import vocabularies as v
@@ -145,7 +145,8 @@ legacy_row = Table(
     Column("numero_etranger", Text, nullable=False, index=True),  # normalised owner (raw if unreadable)
     Column("alias_of", Text, index=True),   # etranger rows flagged as alias: the normalised reference
     Column("is_alias", Boolean, nullable=False, server_default=text("false")),
-    Column("position", BigInteger, nullable=False),
+    # commit order and log position as one number (schemas.envelope.ChangeEvent.position): > 64 bits
+    Column("position", Numeric(40, 0), nullable=False),
     Column("committed_at", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("row", JSONB),
@@ -164,7 +165,7 @@ parked = Table(
     Column("field", Text, nullable=False),
     Column("remediations", JSONB, nullable=False),
     Column("members", ARRAY(Text), nullable=False),
-    Column("position", BigInteger, nullable=False),
+    Column("position", Numeric(40, 0), nullable=False),
     Column("parked_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     schema=BOOKKEEPING_SCHEMA,
 )

@@ -65,11 +65,18 @@ class ChangeEvent(BaseModel):
 
     @property
     def position(self) -> int:
-        """The legacy position of this change: the LSN of its log record. Row locks make it grow
-        with commit order for any one row, which is all the sink's "never go back" rule needs."""
+        """Where this change stands in the legacy's commit order: later changes of a row have larger
+        positions. ``source.sequence`` is ``["<commit order>", "<lsn>"]`` (Debezium's pair); the
+        position is the pair as one integer, so that a change committed later always wins, even when
+        its log record was written earlier (a transaction that began before a snapshot window and
+        committed after it). Without a sequence, the LSN alone."""
         if self.source.lsn is None:
             raise ValueError("change event without source.lsn")
-        return self.source.lsn
+        try:
+            first, second = orjson.loads(self.source.sequence or "null") or (None, None)
+            return (int(first) << 64) | int(second)
+        except (TypeError, ValueError):
+            return self.source.lsn
 
     @property
     def row(self) -> dict[str, Any] | None:

@@ -31,3 +31,18 @@ def test_a_delete_is_followed_by_a_tombstone():
     assert [r.value is None for r in records] == [False, True]
     assert records[0].key == records[1].key
     assert ChangeEvent.from_json(records[0].value).before == {"num_titre": "T1        ", "num_duplicata": 0}
+
+
+def test_transaction_markers_say_how_many_events_each_table_received():
+    from connectors.events import transaction_record
+
+    begin = transaction_record("p", TX, "BEGIN")
+    end = transaction_record("p", TX, "END", {"titre": 2, "demande": 1})
+    assert begin.topic == end.topic == "p.transaction" and begin.key == end.key
+    import orjson
+
+    value = orjson.loads(end.value)
+    assert (value["status"], value["id"], value["event_count"]) == ("END", "9:1000", 3)
+    assert value["data_collections"] == [{"data_collection": "agdref.titre", "event_count": 2},
+                                         {"data_collection": "agdref.demande", "event_count": 1}]
+    assert orjson.loads(begin.value)["event_count"] is None

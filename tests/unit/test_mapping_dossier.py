@@ -153,3 +153,10 @@ def test_any_legacy_dossier_gives_a_dossier_or_classified_rejections_and_never_r
     assert isinstance(outcome, (DossierMapped, DossierRejected, DossierErased))
     if isinstance(outcome, DossierRejected):
         assert outcome.remediations and all(isinstance(r.reason, Reason) and r.field for r in outcome.remediations)
+
+
+def test_ADR2_an_aliass_own_addresses_are_not_the_reference_persons():
+    alias = person("0000000002", ind_alias="O", num_etranger_ref="0000000001")
+    dossiers = assemble({"etranger": [person(), alias],
+                         "adresse": [_address(1), _address(5, num_etranger="0000000002", lib_voie="PASTEUR")]})
+    assert [a.lib_voie for a in dossiers["0000000001"].adresses] == ["VICTOR HUGO"]
