@@ -44,19 +44,22 @@ def _csv(table: str, rows: list[dict]) -> io.StringIO:
     return buffer
 
 
-def _write_chunk(task: tuple[str, int, int, int]) -> tuple[int, dict[str, int]]:
-    """Generate and COPY one chunk of dossiers in one transaction (runs in a worker process)."""
+def _write_chunk(task: tuple[str, int, int, int], connection=None) -> tuple[int, dict[str, int]]:
+    """Generate and COPY one chunk of dossiers in one transaction. In a pool's worker process the
+    connection is opened once per process (the pool ends with the seeding)."""
     global _connection
     dsn, start, count, seed = task
-    if _connection is None:
-        _connection = psycopg2.connect(dsn)
+    if connection is None:
+        if _connection is None:
+            _connection = psycopg2.connect(dsn)
+        connection = _connection
     rows = chunk_rows(start, count, seed)
-    with _connection.cursor() as cur:
+    with connection.cursor() as cur:
         for table in TABLES:
             if rows[table]:
                 cur.copy_expert(f"COPY agdref.{table} ({', '.join(COLUMNS[table])}) FROM STDIN "
                                 f"WITH (FORMAT csv, NULL '\\N')", _csv(table, rows[table]))
-    _connection.commit()
+    connection.commit()
     return count, {t: len(r) for t, r in rows.items()}
 
 
@@ -73,10 +76,14 @@ def seed_population(db: Engine, persons: int, seed: int, processes: int = 2,
     tasks = [(dsn, start, min(CHUNK, persons - start), seed) for start in range(0, persons, CHUNK)]
     written: Counter = Counter()
     if processes <= 1:
-        results = map(_write_chunk, tasks)
-        for done, counts in results:
-            written.update(counts)
-            progress(done)
+        connection = psycopg2.connect(dsn)
+        try:
+            for task in tasks:
+                done, counts = _write_chunk(task, connection)
+                written.update(counts)
+                progress(done)
+        finally:
+            connection.close()
         return written
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         for done, counts in pool.imap_unordered(_write_chunk, tasks):
