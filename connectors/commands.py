@@ -39,7 +39,7 @@ def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
     from connectors import source
     from connectors.events import transaction_topic
     from connectors.kafka_io import ChangeProducer, ensure_topics
-    from connectors.log_stream import LogStreamConnector
+    from connectors.log_stream import LogStreamConnector, heartbeat_topic
     from connectors.snapshot import IncrementalSnapshot
 
     settings = get_settings()
@@ -49,7 +49,8 @@ def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
                   [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES],
                   settings.kafka_topic_partitions)
     # One partition: BEGIN and END markers of all transactions in commit order, as Debezium does.
-    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(settings.kafka_topic_prefix)], 1)
+    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(settings.kafka_topic_prefix),
+                                                     heartbeat_topic(settings.kafka_topic_prefix)], 1)
     snapshot = IncrementalSnapshot(psycopg2_dsn(settings.agdref_database_url), settings.kafka_topic_prefix,
                                    db.url.database or "", chunk_size)
     snapshot.load()
@@ -135,7 +136,8 @@ def status() -> None:
     else:
         click.echo(f"slot {state.name}: {'active' if state.active else 'inactive'}, "
                    f"acknowledged up to {source.int_to_lsn(state.confirmed_flush_lsn or 0)}, "
-                   f"{state.lag_bytes} bytes behind")
+                   f"{state.lag_bytes} bytes behind"
+                   + (f" (~{state.lag_seconds:.0f} s)" if state.lag_seconds is not None else ""))
     for p in progress:
         share = f"{100 * p.rows_read / p.estimate:.0f} %" if p.estimate and not p.done else ("done" if p.done else "")
         click.echo(f"snapshot {p.request_id} {p.table:<20} {p.rows_read:>10} rows read of ~{p.estimate:<10} {share}")

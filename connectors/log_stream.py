@@ -12,6 +12,7 @@ import select
 import threading
 import time
 
+import orjson
 import psycopg2
 import psycopg2.extras
 from sqlalchemy.engine import make_url
@@ -23,6 +24,7 @@ from connectors.events import Transaction, change_records, row_dict, transaction
 from connectors.exceptions import ProtocolError
 from connectors.kafka_io import ChangeProducer
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
+from connectors.source import int_to_lsn
 from schemas.agdref_tables import primary_key_columns
 
 log = get_logger(__name__)
@@ -30,6 +32,13 @@ log = get_logger(__name__)
 FLUSH_EVERY_EVENTS = 5_000     # bound the memory of un-acknowledged events under a burst
 FLUSH_EVERY_SECONDS = 0.2      # bound the latency when the stream is busy
 FEEDBACK_EVERY_SECONDS = 5.0   # below wal_sender_timeout (60 s), or the server drops us
+HEARTBEAT_EVERY_SECONDS = 10.0 # Debezium's heartbeat.interval.ms: consumers see the connector alive
+STATE_EVERY_SECONDS = 1.0      # how often the acknowledged position is written for `connector status`
+
+
+def heartbeat_topic(prefix: str) -> str:
+    """Debezium's heartbeat topic (``__debezium-heartbeat.<topic.prefix>``)."""
+    return f"__debezium-heartbeat.{prefix}"
 
 
 class LogStreamConnector:
@@ -44,6 +53,9 @@ class LogStreamConnector:
         self._order = (0, {})
         self._committed_end_lsn = 0   # end of the last transaction handed to the producer
         self._acknowledged_lsn = 0    # what the slot has been told
+        self._last_commit_time = None  # commit time of the last transaction handed to the producer
+        self._last_heartbeat = self._last_state = 0.0
+        self._state_conn = None
         self.events_published = 0
         self.transactions_published = 0
         self.snapshot = snapshot
@@ -77,11 +89,15 @@ class LogStreamConnector:
                     last_flush = last_feedback = now
                 elif now - last_feedback >= FEEDBACK_EVERY_SECONDS:
                     self._idle_feedback(cursor)
+                    self._record_state()
                     last_feedback = now
+                self._heartbeat()
                 select.select([cursor], [], [], 0.5)
             self._acknowledge(cursor)
         finally:
             conn.close()
+            if self._state_conn is not None:
+                self._state_conn.close()
 
     def _handle(self, message) -> None:
         decoded = pgoutput.decode(message.payload)
@@ -97,6 +113,7 @@ class LogStreamConnector:
             if self._tx is not None:
                 self._send(transaction_record(self._prefix, self._tx, "END", self._order[1]))
             self._committed_end_lsn = decoded.end_lsn
+            self._last_commit_time = decoded.commit_time
             self._tx = None
             self.transactions_published += 1
 
@@ -147,6 +164,32 @@ class LogStreamConnector:
             log.debug("connector.acknowledged", lsn=self._acknowledged_lsn)
         else:
             cursor.send_feedback(reply=True)
+        self._record_state()
+
+    def _heartbeat(self) -> None:
+        """Debezium's heartbeat record, so consumers and monitors see the connector alive when the
+        legacy tables are quiet."""
+        now = time.monotonic()
+        if now - self._last_heartbeat >= HEARTBEAT_EVERY_SECONDS:
+            self._last_heartbeat = now
+            self._producer.send(heartbeat_topic(self._prefix), orjson.dumps({"serverName": self._prefix}),
+                                orjson.dumps({"ts_ms": int(time.time() * 1000)}))
+
+    def _record_state(self) -> None:
+        """The acknowledged position and the commit time it corresponds to (at most once a second)."""
+        now = time.monotonic()
+        if now - self._last_state < STATE_EVERY_SECONDS or not self._acknowledged_lsn:
+            return
+        self._last_state = now
+        if self._state_conn is None or self._state_conn.closed:
+            self._state_conn = psycopg2.connect(self._dsn)
+            self._state_conn.autocommit = True
+        with self._state_conn.cursor() as cur:
+            cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.connector_state VALUES (%s, %s, %s, now(), %s)"
+                        " ON CONFLICT (slot) DO UPDATE SET acknowledged_lsn = excluded.acknowledged_lsn,"
+                        " last_commit_at = coalesce(excluded.last_commit_at, connector_state.last_commit_at),"
+                        " acknowledged_at = now(), events = excluded.events",
+                        (self._slot, int_to_lsn(self._acknowledged_lsn), self._last_commit_time, self.events_published))
 
     def _idle_feedback(self, cursor) -> None:
         """Nothing is in flight and no transaction is open: everything before the server's current

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS {CONTROL_SCHEMA}.snapshot_progress (
     rows_read bigint NOT NULL DEFAULT 0, done boolean NOT NULL DEFAULT false,
     requested_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,
     PRIMARY KEY (request_id, table_name));
+-- What the connector last acknowledged, for `connector status` (lag in seconds) and operators.
+CREATE TABLE IF NOT EXISTS {CONTROL_SCHEMA}.connector_state (
+    slot text PRIMARY KEY, acknowledged_lsn pg_lsn, last_commit_at timestamptz, acknowledged_at timestamptz,
+    events bigint NOT NULL DEFAULT 0);
 """
 
 

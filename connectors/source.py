@@ -19,6 +19,7 @@ class SlotState:
     active: bool = False
     confirmed_flush_lsn: int | None = None
     lag_bytes: int | None = None
+    lag_seconds: float | None = None   # age of the last acknowledged commit while WAL waits; 0 when caught up
 
 
 def lsn_to_int(lsn: str) -> int:
@@ -80,14 +81,26 @@ def snapshot_progress(db: Engine) -> list[SnapshotProgress]:
 
 
 def slot_state(db: Engine, slot: str) -> SlotState:
+    """The slot's position and lag. Lag in seconds: how old the last acknowledged legacy commit is,
+    when the slot has WAL waiting beyond it (an estimate: the age of the oldest unacknowledged
+    change is at most that)."""
+    from connectors.snapshot import CONTROL_SCHEMA
+
     with db.connect() as conn:
         row = conn.execute(text(
             "SELECT active, confirmed_flush_lsn::text AS flushed,"
             " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag"
             " FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first()
-    if row is None:
-        return SlotState(slot, exists=False)
-    return SlotState(slot, True, bool(row.active), lsn_to_int(row.flushed) if row.flushed else None, row.lag)
+        if row is None:
+            return SlotState(slot, exists=False)
+        seconds = None
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{CONTROL_SCHEMA}.connector_state"}).scalar():
+            seconds = conn.execute(text(
+                f"SELECT extract(epoch FROM now() - last_commit_at) FROM {CONTROL_SCHEMA}.connector_state"
+                " WHERE slot = :s"), {"s": slot}).scalar()
+    lag_seconds = 0.0 if not row.lag else (float(seconds) if seconds is not None else None)
+    return SlotState(slot, True, bool(row.active), lsn_to_int(row.flushed) if row.flushed else None, row.lag,
+                     lag_seconds)
 
 
 def drop(db: Engine, publication: str, slot: str) -> None:

@@ -1,0 +1,36 @@
+"""The replication slot keeps moving when the legacy tables are quiet, heartbeats say the connector
+is alive, and `connector status` reports the lag."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import text
+
+from connectors import source
+from connectors.log_stream import heartbeat_topic
+from tests.integration.conftest import Chain, wait_for
+
+
+def test_a_quiet_connector_moves_its_slot_with_other_writes_and_sends_heartbeats(chain: Chain):
+    env = chain.environment
+    chain.process("connector").start("connector", "run", env=env)
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    start = source.slot_state(chain.agdref, chain.name).confirmed_flush_lsn
+    with chain.anef.begin() as conn:  # WAL written by another database on the same server
+        conn.execute(text("CREATE TABLE IF NOT EXISTS wal_noise AS SELECT g, md5(g::text) FROM generate_series(1, 20000) g"))
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).confirmed_flush_lsn > start + 1_000_000, 40,
+             "the slot to move past writes that are not AGDREF's")
+
+    consumer = KafkaConsumer(bootstrap_servers=chain.infra.kafka_bootstrap)
+    part = TopicPartition(heartbeat_topic(chain.name), 0)
+    consumer.assign([part])
+    consumer.seek_to_beginning(part)
+    wait_for(lambda: consumer.end_offsets([part])[part] >= 1, 30, "a heartbeat")
+    consumer.close()
+
+    out = subprocess.run([sys.executable, "-m", "cli", "connector", "status"], env={**os.environ, **env},
+                         capture_output=True, text=True, check=True).stdout
+    assert f"slot {chain.name}: active" in out and "bytes behind" in out
