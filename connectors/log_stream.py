@@ -2,13 +2,15 @@
 
 The loop reads replication messages without blocking, hands each row change to the producer, and
 acknowledges the slot (``send_feedback(flush_lsn=...)``) only up to the end of the last legacy
-transaction whose every event Kafka has acknowledged. A crash at any point therefore loses
+transaction whose every event Kafka has acknowledged. Confirmations are awaited without stopping
+the stream (checkpoints), so reading and Kafka's acknowledgements overlap. A crash at any point therefore loses
 nothing: the slot replays from its last acknowledged position, and a consumer recognises the
 replayed events by their ``source.lsn`` (duplicates, never gaps).
 """
 from __future__ import annotations
 
 import select
+from collections import deque
 import threading
 import time
 
@@ -22,7 +24,7 @@ from common.log import get_logger
 from connectors import pgoutput
 from connectors.events import Transaction, change_records, row_dict, transaction_record
 from connectors.exceptions import ProtocolError
-from connectors.kafka_io import ChangeProducer
+from connectors.kafka_io import ChangeProducer, wait_for
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from connectors.source import int_to_lsn
 from schemas.agdref_tables import primary_key_columns
@@ -34,6 +36,7 @@ FLUSH_EVERY_SECONDS = 0.2      # bound the latency when the stream is busy
 FEEDBACK_EVERY_SECONDS = 5.0   # below wal_sender_timeout (60 s), or the server drops us
 HEARTBEAT_EVERY_SECONDS = 10.0 # Debezium's heartbeat.interval.ms: consumers see the connector alive
 STATE_EVERY_SECONDS = 1.0      # how often the acknowledged position is written for `connector status`
+MAX_CHECKPOINTS_IN_FLIGHT = 8  # confirmations awaited at once: bounds what is held if Kafka slows
 
 
 def heartbeat_topic(prefix: str) -> str:
@@ -53,6 +56,8 @@ class LogStreamConnector:
         self._order = (0, {})
         self._committed_end_lsn = 0   # end of the last transaction handed to the producer
         self._acknowledged_lsn = 0    # what the slot has been told
+        self._checkpointed_lsn = 0    # what the last checkpoint will acknowledge once confirmed
+        self._checkpoints: deque = deque()  # (confirmation, end LSN, snapshot chunks), oldest first
         self._last_commit_time = None  # commit time of the last transaction handed to the producer
         self._last_heartbeat = self._last_state = 0.0
         self._state_conn = None
@@ -77,23 +82,26 @@ class LogStreamConnector:
                     self.snapshot.open_window()  # no-op while a window waits for its watermarks
                 message = cursor.read_message()
                 now = time.monotonic()
+                self._settle(cursor)
                 if message is not None:
                     self._handle(message)
                     if self._producer.pending >= FLUSH_EVERY_EVENTS or now - last_flush >= FLUSH_EVERY_SECONDS:
-                        self._acknowledge(cursor)
-                        last_flush = last_feedback = now
+                        self._checkpoint(cursor)
+                        last_flush = now
                     continue
                 # Idle: publish what we hold at once (latency), and keep the server's timer happy.
-                if self._producer.pending or self._committed_end_lsn > self._acknowledged_lsn:
-                    self._acknowledge(cursor)
-                    last_flush = last_feedback = now
+                if self._producer.pending or self._committed_end_lsn > self._checkpointed_lsn:
+                    self._checkpoint(cursor)
+                    last_flush = now
                 elif now - last_feedback >= FEEDBACK_EVERY_SECONDS:
                     self._idle_feedback(cursor)
                     self._record_state()
                     last_feedback = now
                 self._heartbeat()
-                select.select([cursor], [], [], 0.5)
-            self._acknowledge(cursor)
+                select.select([cursor], [], [], 0.05 if self._checkpoints else 0.5)
+            self._checkpoint(cursor)
+            while self._checkpoints:
+                self._settle(cursor, block=True)
         finally:
             conn.close()
             if self._state_conn is not None:
@@ -152,19 +160,30 @@ class LogStreamConnector:
         except KeyError:
             return relation.key_columns
 
-    def _acknowledge(self, cursor) -> None:
-        """Flush the producer (blocks until Kafka acknowledged everything sent), then tell the slot
-        it may forget up to the end of the last complete transaction."""
-        self._producer.flush()
-        if self.snapshot is not None:
-            self.snapshot.acknowledged()
-        if self._committed_end_lsn > self._acknowledged_lsn:
-            cursor.send_feedback(flush_lsn=self._committed_end_lsn, reply=True)
-            self._acknowledged_lsn = self._committed_end_lsn
-            log.debug("connector.acknowledged", lsn=self._acknowledged_lsn)
-        else:
-            cursor.send_feedback(reply=True)
-        self._record_state()
+    def _checkpoint(self, cursor) -> None:
+        """Ask Kafka to confirm everything sent so far, without waiting: the position to acknowledge
+        (end of the last complete transaction) and the snapshot chunks read travel with it.
+        Blocks only when too many checkpoints are in flight (bounded memory)."""
+        chunks = self.snapshot.take_completed() if self.snapshot is not None else []
+        self._checkpoints.append((self._producer.checkpoint(), self._committed_end_lsn, chunks))
+        self._checkpointed_lsn = self._committed_end_lsn
+        while len(self._checkpoints) > MAX_CHECKPOINTS_IN_FLIGHT:
+            self._settle(cursor, block=True)
+
+    def _settle(self, cursor, block: bool = False) -> None:
+        """Acknowledge, in order, every checkpoint Kafka has confirmed: only then may the slot forget
+        those transactions and the snapshot count those chunks. Raises PublishError if Kafka
+        refused a record (nothing past it is acknowledged). ``block``: wait for the oldest one."""
+        while self._checkpoints and (block or self._checkpoints[0][0].done()):
+            future, lsn, chunks = self._checkpoints.popleft()
+            wait_for(future)
+            block = False
+            if chunks:
+                self.snapshot.record_read(chunks)
+            if lsn > self._acknowledged_lsn:
+                cursor.send_feedback(flush_lsn=lsn, reply=False)
+                self._acknowledged_lsn = lsn
+                self._record_state()
 
     def _heartbeat(self) -> None:
         """Debezium's heartbeat record, so consumers and monitors see the connector alive when the
@@ -196,7 +215,8 @@ class LogStreamConnector:
         WAL end has been delivered, so the slot may move there (other databases' or unpublished
         tables' writes would otherwise pin WAL forever)."""
         wal_end = getattr(cursor, "wal_end", 0) or 0
-        if self._tx is None and not self._producer.pending and wal_end > self._acknowledged_lsn:
+        quiet = self._tx is None and not self._producer.pending and not self._checkpoints
+        if quiet and self._committed_end_lsn <= self._acknowledged_lsn and wal_end > self._acknowledged_lsn:
             self._acknowledged_lsn = wal_end
             cursor.send_feedback(flush_lsn=wal_end, reply=True)
         else:

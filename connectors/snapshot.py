@@ -192,19 +192,23 @@ class IncrementalSnapshot:
                             (request_id, table, json.dumps(keys) if keys is not None else None))
                 self.pending.append(Work(request_id, table, keys))
 
-    def acknowledged(self) -> None:
-        """Kafka acknowledged every event handed over so far: record the chunks as read."""
-        if not self.completed:
+    def take_completed(self) -> list[Completed]:
+        """The chunks emitted since the last call (their progress is recorded once Kafka confirms)."""
+        completed, self.completed = self.completed, []
+        return completed
+
+    def record_read(self, completed: list[Completed]) -> None:
+        """Kafka acknowledged these chunks' events: record them as read."""
+        if not completed:
             return
         with self._db().cursor() as cur:
-            for c in self.completed:
+            for c in completed:
                 cur.execute(f"UPDATE {CONTROL_SCHEMA}.snapshot_progress SET last_key = %s, rows_read = rows_read + %s,"
                             " done = %s, finished_at = CASE WHEN %s THEN now() END"
                             " WHERE request_id = %s AND table_name = %s",
                             (json.dumps(c.last_key, default=str), c.rows, c.done, c.done, c.work.request_id,
                              c.work.table))
             cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.{SIGNAL_TABLE} WHERE type IN (%s, %s)", (WINDOW_OPEN, WINDOW_CLOSE))
-        self.completed = []
 
     def close(self) -> None:
         if self._conn is not None:
