@@ -34,7 +34,7 @@ def read_all(bootstrap: str, prefix: str) -> Published:
     consumer.seek_to_beginning(*parts)
     end = consumer.end_offsets(parts)
     result = Published()
-    seen: dict[tuple[str, bytes], dict[int, bytes]] = defaultdict(dict)
+    seen: dict[tuple[str, bytes], dict[int, tuple]] = defaultdict(dict)
     while any(consumer.position(tp) < end[tp] for tp in parts):
         for tp, messages in consumer.poll(timeout_ms=1000).items():
             for m in messages:
@@ -43,13 +43,14 @@ def read_all(bootstrap: str, prefix: str) -> Published:
                 event = ChangeEvent.from_json(m.value)
                 ident = (event.source.table, m.key)
                 kept = result.events[ident]
+                content = (event.op, event.before, event.after)  # ts_ms is the emission time: not compared
                 if kept and event.position <= kept[-1].position:
-                    if seen[ident].get(event.position) == m.value or event.op == "r":
+                    if seen[ident].get(event.position) == content or event.op == "r":
                         result.duplicates += 1
                         continue
                     result.out_of_order.append(f"{ident} {event.position} after {kept[-1].position}")
                     continue
-                seen[ident][event.position] = m.value
+                seen[ident][event.position] = content
                 kept.append(event)
     consumer.close()
     return result

@@ -29,10 +29,19 @@ def _snapshot_state(chain: Chain) -> tuple[int, bool]:
     return sum(p.rows_read for p in progress), bool(progress) and all(p.done for p in progress)
 
 
+LAST_DIFFERENCE: list[str] = []
+
+
 def _published_matches_agdref(chain: Chain) -> bool:
     published = read_all(chain.infra.kafka_bootstrap, chain.name)
     final = {k: v for k, v in published.final_rows().items() if v is not None}
-    return not published.out_of_order and final == agdref_rows(chain.agdref)
+    expected = agdref_rows(chain.agdref)
+    LAST_DIFFERENCE[:] = (published.out_of_order[:5]
+                          + [f"missing {k}" for k in list(set(expected) - set(final))[:5]]
+                          + [f"extra {k}" for k in list(set(final) - set(expected))[:5]]
+                          + [f"stale {k}: {final[k]} != {expected[k]}" for k in set(final) & set(expected)
+                             if final[k] != expected[k]][:5])
+    return not LAST_DIFFERENCE
 
 
 def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain: Chain):
@@ -69,6 +78,9 @@ def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(cha
     assert workload.wait(timeout=60) == 0, workload.stderr.read()[-2000:]
     with chain.agdref.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM agdref.demande WHERE num_demande LIKE 'S%'")).scalar() > 50
-    wait_for(lambda: _published_matches_agdref(chain), 90, "Kafka to hold every AGDREF row's latest state")
+    try:
+        wait_for(lambda: _published_matches_agdref(chain), 90, "Kafka to hold every AGDREF row's latest state")
+    except AssertionError:
+        raise AssertionError("\n".join(LAST_DIFFERENCE)) from None
     published = read_all(chain.infra.kafka_bootstrap, chain.name)
     assert published.out_of_order == []
