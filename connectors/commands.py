@@ -24,12 +24,17 @@ def connector() -> None:
 
 
 @connector.command("run")
-@click.option("--mode", type=click.Choice(["log"]), default="log", show_default=True,
-              help="log: PostgreSQL logical decoding.")
+@click.option("--mode", type=click.Choice(["log", "polling"]), default="log", show_default=True,
+              help="log: PostgreSQL logical decoding. polling: date_maj and key comparison through SQLAlchemy, "
+                   "for a source without log access (see docs/connectors.md for what it cannot see).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
+              help="Polling mode: seconds between polls.")
+@click.option("--delete-scan", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Polling mode: seconds between two key comparisons (how late a delete may be seen).")
 @click.option("--snapshot", "snapshot_mode", type=click.Choice(["initial", "never"]), default="initial",
               show_default=True, help="initial: read every table once (without locks) when the slot is new.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=10_000, show_default=True)
-def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
+def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chunk_size: int) -> None:
     """Stream every change of the captured AGDREF tables into <prefix>.agdref.<table>.
 
     Creates the control tables, the publication, the replication slot and the topics when
@@ -43,6 +48,9 @@ def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
     from connectors.snapshot import IncrementalSnapshot
 
     settings = get_settings()
+    if mode == "polling":
+        _run_polling(settings, interval, delete_scan)
+        return
     db = engine(settings.agdref_database_url)
     new_slot = source.prepare(db, settings.publication, settings.replication_slot)
     ensure_topics(settings.kafka_bootstrap_servers,
@@ -73,6 +81,30 @@ def run(mode: str, snapshot_mode: str, chunk_size: int) -> None:
         db.dispose()
         log.info("connector.stopped", events=streamer.events_published, transactions=streamer.transactions_published,
                  snapshot_reads=snapshot.emitted)
+
+
+def _run_polling(settings, interval: float, delete_scan: float) -> None:
+    """The polling connector: reads only (no slot, no publication, no signal table in the source)."""
+    from connectors.kafka_io import ChangeProducer, ensure_topics
+    from connectors.polling import PollingConnector, offsets_topic
+
+    ensure_topics(settings.kafka_bootstrap_servers,
+                  [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES], settings.kafka_topic_partitions)
+    ensure_topics(settings.kafka_bootstrap_servers, [offsets_topic(settings.kafka_topic_prefix)], 1)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    db = engine(settings.agdref_database_url)
+    producer = ChangeProducer(settings.kafka_bootstrap_servers)
+    poller = PollingConnector(db, producer, settings.kafka_topic_prefix, settings.kafka_bootstrap_servers, interval,
+                              delete_scan)
+    log.info("connector.polling", interval=interval)
+    try:
+        poller.run(stop)
+    finally:
+        producer.close()
+        db.dispose()
+        log.info("connector.stopped", events=poller.events_published)
 
 
 def _progress_bar(db, snapshot, stop: threading.Event) -> None:
