@@ -103,12 +103,14 @@ def slot_state(db: Engine, slot: str) -> SlotState:
                      lag_seconds)
 
 
-def drop(db: Engine, publication: str, slot: str) -> None:
-    """Drop the slot, the publication and the control tables (tests, a decommissioned connector)."""
+def drop(db: Engine, publication: str, slot: str, control_tables: bool = True) -> None:
+    """Drop the slot, the publication and (unless told not to: another connector may still use
+    them) the control tables. For tests and a decommissioned connector."""
     from connectors.snapshot import CONTROL_SCHEMA
 
     with db.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first():
             conn.execute(text("SELECT pg_drop_replication_slot(:s)"), {"s": slot})
         conn.execute(text(f'DROP PUBLICATION IF EXISTS "{publication}"'))
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {CONTROL_SCHEMA} CASCADE"))
+        if control_tables:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {CONTROL_SCHEMA} CASCADE"))

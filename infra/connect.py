@@ -1,0 +1,57 @@
+"""Kafka Connect (standalone) with Debezium's PostgreSQL connector, from the jars on Maven Central.
+
+Used to show that Debezium can take over from our connector: it publishes the same topics in the
+same envelope. ``ensure_installed`` resolves Connect (at the broker's version) and Debezium
+3.6.1.Final into ``.cache/connect`` (Debezium in a plugin folder of its own); ``start`` writes the
+worker and connector properties into a folder and runs ``ConnectStandalone``.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from infra.exceptions import MissingToolError
+from infra.process import ensure_debian_packages
+from infra.profile import CACHE, DEPLOY_LOCAL, PROJECT_ROOT
+
+DEBEZIUM = PROJECT_ROOT / "deploy" / "debezium"
+CONNECT_LIBS = CACHE / "connect" / "libs"
+PLUGINS = CACHE / "connect" / "plugins"
+
+
+def ensure_installed() -> None:
+    """Resolve Connect's and Debezium's jars with Maven when missing. Blocks for the download."""
+    ensure_debian_packages("maven", check="mvn")
+    for pom, marker in (("connect-pom.xml", CONNECT_LIBS / "connect-runtime-4.1.1.jar"),
+                        ("plugin-pom.xml", PLUGINS / "debezium-connector-postgres" / "debezium-connector-postgres-3.6.1.Final.jar")):
+        if marker.exists():
+            continue
+        result = subprocess.run(["mvn", "-q", "-B", "-f", str(DEBEZIUM / pom), "dependency:copy-dependencies"],
+                                cwd=PROJECT_ROOT, capture_output=True, text=True)
+        if result.returncode != 0 or not marker.exists():
+            raise MissingToolError(f"could not resolve {pom} with Maven:\n{result.stdout}\n{result.stderr}")
+
+
+def start(folder: Path, *, name: str, agdref_url: str, bootstrap: str, prefix: str, slot: str, rest_port: int,
+          ) -> subprocess.Popen:
+    """Start a standalone Connect worker running Debezium against ``agdref_url``. Does not block
+    until it streams: watch the topics."""
+    ensure_installed()
+    folder.mkdir(parents=True, exist_ok=True)
+    url = make_url(agdref_url)
+    worker = folder / "worker.properties"
+    worker.write_text((DEBEZIUM / "connect-standalone.properties.template").read_text().format(
+        bootstrap=bootstrap, offsets=folder / "offsets.dat", plugins=PLUGINS, rest_port=rest_port))
+    connector = folder / "connector.properties"
+    connector.write_text((DEBEZIUM / "agdref-postgres.properties.template").read_text().format(
+        name=name, host=url.host, port=url.port or 5432, user=url.username or "postgres", password=url.password or "",
+        dbname=url.database, prefix=prefix, slot=slot, publication=slot))
+    log = open(folder / "connect.log", "ab")
+    return subprocess.Popen(
+        ["java", "-Xms256m", "-Xmx768m", f"-Dkafka.logs.dir={folder}",
+         f"-Dlog4j2.configurationFile=file:{DEPLOY_LOCAL / 'log4j2.properties'}",
+         "-cp", f"{CONNECT_LIBS}/*", "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), str(connector)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
