@@ -46,4 +46,5 @@ class Stopwatch:
 
 
 def figure(name: str, value: float, unit: str, goal: str = "") -> None:
-    print(f"{name:<48} {value:>14,.1f} {unit:<14} {goal}")
+    shown = f"{value:>14.3f}" if not unit else f"{value:>14,.1f}"  # ratios need their decimals
+    print(f"{name:<48} {shown} {unit:<14} {goal}")

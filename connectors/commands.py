@@ -33,7 +33,7 @@ def connector() -> None:
               help="Polling mode: seconds between two key comparisons (how late a delete may be seen).")
 @click.option("--snapshot", "snapshot_mode", type=click.Choice(["initial", "never"]), default="initial",
               show_default=True, help="initial: read every table once (without locks) when the slot is new.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=20_000, show_default=True)
 def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chunk_size: int) -> None:
     """Stream every change of the captured AGDREF tables into <prefix>.agdref.<table>.
 

@@ -84,7 +84,23 @@ def envelope(op: str, before: dict | None, after: dict | None, *, prefix: str, d
     })
 
 
+def snapshot_reads(rows: list[dict], *, prefix: str, database: str, schema: str, table: str, tx: Transaction,
+                   lsn: int, emitted_at_ms: int) -> list[bytes]:
+    """``op = 'r'`` values for a chunk of rows read together: everything but ``after`` is the same
+    for the whole chunk, so it is serialised once and each row costs one small ``orjson.dumps``
+    (a full envelope per row would cap the snapshot well below the 50,000 rows/s it needs)."""
+    template = orjson.loads(envelope("r", None, {}, prefix=prefix, database=database, schema=schema, table=table,
+                                     tx=tx, lsn=lsn, emitted_at_ms=emitted_at_ms, snapshot="incremental"))
+    del template["before"], template["after"]
+    suffix = b"," + orjson.dumps(template)[1:]
+    return [b'{"before":null,"after":' + orjson.dumps(row) + suffix for row in rows]
+
+
 def key_of(row: dict, key_columns: tuple[str, ...]) -> bytes:
+    """The Kafka key: the primary key as a JSON object (the same bytes as ``encode_key``)."""
+    if len(key_columns) == 1:  # the common case, on the snapshot's hot path
+        column = key_columns[0]
+        return b'{"' + column.encode() + b'":' + orjson.dumps(row[column]) + b"}"
     return encode_key({col: row[col] for col in key_columns})
 
 

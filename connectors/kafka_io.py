@@ -1,11 +1,10 @@
 """The connector's side of Kafka: topics and a producer that never reorders or loses a change."""
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
+import multiprocessing
 import threading
 
-from aiokafka import AIOKafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -33,63 +32,58 @@ class ChangeProducer:
     """A Kafka producer for change events, callable from the connector's (blocking) thread.
 
     ``acks=all`` and idempotence: a retried send is never written twice and never overtakes an
-    earlier one. It runs aiokafka (whose record batches are built in C: about nine times the
-    throughput of kafka-python's producer here) on an event loop of its own thread; one sender
-    coroutine takes the records in the order they were handed over, so the order per partition is
-    the stream's order.
+    earlier one. The producer is aiokafka (record batches built in C: about nine times the
+    throughput of kafka-python's here) running in a process of its own (``producer_process``), so
+    that building events here and producing them there do not share one interpreter lock; records
+    cross a pipe in slices, in order, and one sender there hands them to Kafka in that order, so the
+    order per partition is the stream's order. If that process dies, every pending checkpoint
+    fails: nothing unconfirmed is ever acknowledged.
 
-    ``send`` never blocks (records go over in slices of ``SLICE``); ``flush`` blocks until every
-    record handed over is acknowledged and raises PublishError if one was not: the caller must
-    then not acknowledge the source past it.
+    ``send`` never blocks; ``checkpoint`` returns a future completed once everything handed over
+    before it is acknowledged; ``flush`` waits for one. Both fail with PublishError.
     """
 
     SLICE = 500
 
     def __init__(self, bootstrap_servers: str, client_id: str = "agdref-anef-connector") -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kafka-producer", daemon=True)
-        self._thread.start()
-        self._queue: asyncio.Queue | None = None
+        from connectors import producer_process
+
+        context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited connections
+        self._pipe, remote = context.Pipe()
+        self._process = context.Process(target=producer_process.main, args=(remote, bootstrap_servers, client_id),
+                                        name="kafka-producer", daemon=True)
+        self._process.start()
+        remote.close()
         self._slice: list[tuple[str, bytes, bytes | None]] = []
         self._handed = 0
-        self._failure: BaseException | None = None
-        self._call(self._start(bootstrap_servers, client_id), timeout=60)
+        self._waiting: dict[int, concurrent.futures.Future] = {}
+        self._next_id = 0
+        self._lock = threading.Lock()
+        ready: concurrent.futures.Future = concurrent.futures.Future()
+        self._waiting[-1] = ready
+        threading.Thread(target=self._read_acknowledgements, name="kafka-acks", daemon=True).start()
+        wait_for(ready, timeout=60)
 
-    def _call(self, coroutine, timeout: float):
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
-
-    async def _start(self, bootstrap_servers: str, client_id: str) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, client_id=client_id, acks="all", enable_idempotence=True,
-            linger_ms=5, max_batch_size=256 * 1024, request_timeout_ms=30_000,
-        )
-        await self._producer.start()
-        self._queue = asyncio.Queue()
-        self._sender = asyncio.ensure_future(self._send_in_order())
-
-    async def _send_in_order(self) -> None:
-        outstanding: list[asyncio.Future] = []
-        while True:
-            item = await self._queue.get()
-            if isinstance(item, concurrent.futures.Future):  # a flush: wait for everything before it
-                try:
-                    await asyncio.gather(*outstanding)
-                    item.set_result(None)
-                except Exception as exc:  # noqa: BLE001 - handed to the flushing thread
-                    item.set_exception(exc)
-                outstanding = []
-                continue
-            for topic, key, value in item:
-                try:
-                    outstanding.append(await self._producer.send(topic, value, key=key))
-                except Exception as exc:  # noqa: BLE001 - reported at the next flush
-                    failed = self._loop.create_future()
-                    failed.set_exception(exc)
-                    outstanding.append(failed)
+    def _read_acknowledgements(self) -> None:
+        try:
+            while True:
+                ident, error = self._pipe.recv()
+                with self._lock:
+                    future = self._waiting.pop(ident)
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(PublishError(error))
+        except (EOFError, OSError):
+            with self._lock:
+                waiting, self._waiting = self._waiting, {}
+            for future in waiting.values():
+                if not future.done():
+                    future.set_exception(PublishError("the producer process stopped"))
 
     def _hand_over(self) -> None:
         if self._slice:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, self._slice)
+            self._pipe.send(("records", self._slice))
             self._slice = []
 
     def send(self, topic: str, key: bytes, value: bytes | None) -> None:
@@ -100,32 +94,33 @@ class ChangeProducer:
 
     @property
     def pending(self) -> int:
-        """Records handed over since the last flush."""
+        """Records handed over since the last checkpoint."""
         return self._handed
 
     def checkpoint(self) -> concurrent.futures.Future:
         """A future that completes once every record handed over so far is acknowledged (or fails
         with the first refusal). Does not block: the caller goes on reading while Kafka confirms."""
         self._hand_over()
-        done: concurrent.futures.Future = concurrent.futures.Future()
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, done)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._next_id += 1
+            self._waiting[self._next_id] = future
+        self._pipe.send(("checkpoint", self._next_id))
         self._handed = 0
-        return done
+        return future
 
     def flush(self, timeout: float = 120.0) -> None:
         """Block until every record handed over is acknowledged. Raises PublishError."""
         wait_for(self.checkpoint(), timeout)
 
     def close(self) -> None:
-        async def stop() -> None:
-            self._sender.cancel()
-            await self._producer.stop()
-
         try:
-            self._call(stop(), timeout=30)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
+            self._pipe.send(("stop", None))
+        except OSError:
+            pass
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
 
 
 def wait_for(checkpoint: concurrent.futures.Future, timeout: float = 120.0) -> None:
@@ -134,5 +129,7 @@ def wait_for(checkpoint: concurrent.futures.Future, timeout: float = 120.0) -> N
         checkpoint.result(timeout)
     except concurrent.futures.TimeoutError:
         raise PublishError(f"Kafka did not acknowledge change events within {timeout:.0f}s") from None
+    except PublishError:
+        raise
     except Exception as exc:
         raise PublishError(f"Kafka refused a change event: {exc!r}") from exc

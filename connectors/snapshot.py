@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 import psycopg2
 
-from connectors.events import Record, Transaction, envelope, key_of
+from connectors.events import Record, Transaction, key_of, snapshot_reads
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA, metadata, primary_key_columns
 from schemas.envelope import topic_name
 
 CONTROL_SCHEMA = "agdref_anef"   # the connector's own tables in the AGDREF database; legacy tables untouched
 SIGNAL_TABLE = "signal"
 WINDOW_OPEN, WINDOW_CLOSE, EXECUTE = "snapshot-window-open", "snapshot-window-close", "execute-snapshot"
-DEFAULT_CHUNK = 10_000
+DEFAULT_CHUNK = 20_000
 
 CONTROL_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {CONTROL_SCHEMA};
@@ -160,12 +160,10 @@ class IncrementalSnapshot:
             return []
         if ident != w.high:
             return []
-        now = int(time.time() * 1000)
         topic = topic_name(self.prefix, w.work.table)
-        records = [Record(topic, key, envelope("r", None, r, prefix=self.prefix, database=self.database, schema=SCHEMA,
-                                                table=w.work.table, tx=tx, lsn=lsn, emitted_at_ms=now,
-                                                snapshot="incremental"), lsn)
-                   for key, r in w.rows.items()]
+        values = snapshot_reads(list(w.rows.values()), prefix=self.prefix, database=self.database, schema=SCHEMA,
+                                table=w.work.table, tx=tx, lsn=lsn, emitted_at_ms=int(time.time() * 1000))
+        records = [Record(topic, key, value, lsn) for key, value in zip(w.rows, values)]
         self.emitted += len(records)
         read = len(w.rows)
         w.work.last_key, w.work.rows_read = w.last_key, w.work.rows_read + read

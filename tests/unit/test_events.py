@@ -46,3 +46,25 @@ def test_transaction_markers_say_how_many_events_each_table_received():
     assert value["data_collections"] == [{"data_collection": "agdref.titre", "event_count": 2},
                                          {"data_collection": "agdref.demande", "event_count": 1}]
     assert orjson.loads(begin.value)["event_count"] is None
+
+
+def test_snapshot_reads_are_full_envelopes_positioned_at_the_high_watermark():
+    from connectors.events import snapshot_reads
+    from schemas.envelope import ChangeEvent
+
+    rows = [{"num_titre": "T1        ", "num_duplicata": 0}, {"num_titre": "T2        ", "num_duplicata": 1}]
+    values = snapshot_reads(rows, prefix="p", database="agdref", schema="agdref", table="titre", tx=TX, lsn=995,
+                            emitted_at_ms=7)
+    events = [ChangeEvent.from_json(v) for v in values]
+    assert [(e.op, e.before, e.after, e.source.snapshot, e.source.lsn) for e in events] == [
+        ("r", None, rows[0], "incremental", 995), ("r", None, rows[1], "incremental", 995)]
+    assert events[0].position == (1000 << 64) | 995
+
+
+def test_the_key_is_the_primary_key_as_a_json_object_for_one_or_several_columns():
+    from connectors.events import key_of
+    from schemas.envelope import encode_key
+
+    row = {"num_etranger": "0000000001", "num_ordre": 3, "lib_voie": "PASTEUR"}
+    assert key_of(row, ("num_etranger",)) == encode_key({"num_etranger": "0000000001"})
+    assert key_of(row, ("num_etranger", "num_ordre")) == encode_key({"num_etranger": "0000000001", "num_ordre": 3})
