@@ -84,3 +84,21 @@ def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(cha
         raise AssertionError("\n".join(LAST_DIFFERENCE)) from None
     published = read_all(chain.infra.kafka_bootstrap, chain.name)
     assert published.out_of_order == []
+
+
+def test_a_repair_snapshot_re_reads_the_asked_keys_only(chain: Chain):
+    seed_population(chain.agdref, 50, seed=23, processes=1)
+    env = chain.environment
+    chain.process("connector").start("connector", "run", env=env)
+    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
+    with chain.agdref.connect() as conn:
+        wanted = [r[0] for r in conn.execute(text("SELECT num_titre FROM agdref.titre ORDER BY num_titre LIMIT 2"))]
+    before = read_all(chain.infra.kafka_bootstrap, chain.name)
+    reads_before = sum(1 for (t, _), evs in before.events.items() if t == "titre" for e in evs if e.op == "r")
+    subprocess.run([sys.executable, "-m", "cli", "connector", "snapshot", "--table", "titre", "--keys", ",".join(wanted)],
+                   env={**os.environ, **env}, check=True, capture_output=True)
+    wait_for(lambda: sum(1 for p in source.snapshot_progress(chain.agdref) if p.request_id.startswith("repair")
+                         and p.done) == 1, 60, "the repair snapshot")
+    wait_for(lambda: sum(1 for (t, _), evs in read_all(chain.infra.kafka_bootstrap, chain.name).events.items()
+                         if t == "titre" for e in evs if e.op == "r") == reads_before + 2, 30,
+             "exactly the two asked permits to be read again")
