@@ -96,6 +96,8 @@ def main() -> None:
         keys = [r[0] for r in cur.fetchall()]
         consumer.assign(parts)
         consumer.seek_to_end(*parts)
+        for tp in parts:
+            consumer.position(tp)
         latencies: list[float] = []
         stop = threading.Event()
 
@@ -133,6 +135,7 @@ def main() -> None:
         probe_consumer = KafkaConsumer(bootstrap_servers=bootstrap)
         probe_consumer.assign([probe])
         probe_consumer.seek_to_end(probe)
+        probe_consumer.position(probe)  # resolve the end now: a lazy seek would skip the first probe
         for _ in range(200):
             sent = time.time() * 1000
             producer.send(probe.topic, orjson.dumps(sent)).get(timeout=10)
