@@ -46,7 +46,7 @@ def debezium_snapshot_seconds(url: str, rows: int) -> float:
 
     from kafka import KafkaConsumer, TopicPartition
 
-    from connectors.kafka_io import ensure_topics
+    from common.kafka_admin import ensure_topics
     from infra import connect
     from schemas.envelope import topic_name
 

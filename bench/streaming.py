@@ -128,7 +128,7 @@ def main() -> None:
         # Baseline: a bare produce → consume round trip through the same broker.
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
         probe = TopicPartition(f"{name}.probe", 0)
-        from connectors.kafka_io import ensure_topics
+        from common.kafka_admin import ensure_topics
 
         ensure_topics(bootstrap, [probe.topic], 1)
         round_trips = []

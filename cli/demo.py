@@ -52,7 +52,7 @@ def stop() -> None:
 
 def _run(persons: int, seed: int, timeout: float) -> None:
     from connectors import source
-    from connectors.kafka_io import ensure_topics
+    from common.kafka_admin import ensure_topics
     from infra.database import init_all, reset_all
     from reconciliation.commands import counts_table
     from reconciliation.dossiers import compare_dossiers

@@ -43,7 +43,8 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
     from common.db import psycopg2_dsn
     from connectors import source
     from connectors.events import transaction_topic
-    from connectors.kafka_io import ChangeProducer, ensure_topics
+    from common.kafka_admin import ensure_topics
+    from connectors.kafka_io import ChangeProducer
     from connectors.log_stream import LogStreamConnector, heartbeat_topic
     from connectors.snapshot import IncrementalSnapshot
 
@@ -85,7 +86,8 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
 
 def _run_polling(settings, interval: float, delete_scan: float) -> None:
     """The polling connector: reads only (no slot, no publication, no signal table in the source)."""
-    from connectors.kafka_io import ChangeProducer, ensure_topics
+    from common.kafka_admin import ensure_topics
+    from connectors.kafka_io import ChangeProducer
     from connectors.polling import PollingConnector, offsets_topic
 
     ensure_topics(settings.kafka_bootstrap_servers,

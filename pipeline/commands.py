@@ -12,7 +12,115 @@ def worker(loglevel: str) -> None:
     """Consume the legacy topics and write ANEF. Several workers share the partitions."""
     from faust.worker import Worker
 
-    from pipeline.app import create_app
+    from common.kafka_admin import ensure_topics
+    from pipeline.app import create_app, dead_letter_topic
 
-    app = create_app(get_settings())
+    settings = get_settings()
+    # The broker does not create topics on demand: without this, the first dead letter would wait
+    # forever for its topic, and the worker with it.
+    ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(settings.kafka_topic_prefix)],
+                  settings.kafka_topic_partitions)
+    app = create_app(settings)
     Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False).execute_from_commandline()
+
+
+def _filter(reason, table, since, numero):
+    from datetime import datetime
+
+    from pipeline.rejects import Filter
+
+    return Filter(reason, table, datetime.fromisoformat(since) if since else None, numero)
+
+
+_FILTERS = [
+    click.option("--reason", default=None, help="A reason code (e.g. DATE_INEXISTANTE)."),
+    click.option("--table", default=None, help="The legacy table of the first reason (e.g. titre)."),
+    click.option("--since", default=None, help="Parked at or after this ISO time."),
+]
+
+
+def _with_filters(command):
+    for option in reversed(_FILTERS):
+        command = option(command)
+    return command
+
+
+@click.group("rejects")
+def rejects() -> None:
+    """Rejections: parked dossiers (remediation) and dead letters (technical)."""
+
+
+@rejects.command("list")
+@click.option("--kind", type=click.Choice(["remediation", "technical"]), default="remediation", show_default=True)
+@_with_filters
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_command(kind: str, reason, table, since, limit: int, as_json: bool) -> None:
+    """List rejections, with counts by reason (shows foreigner numbers: for engineers)."""
+    from common.db import engine
+    from pipeline import rejects as r
+    from pipeline.app import dead_letter_topic
+
+    settings = get_settings()
+    if kind == "technical":
+        letters = r.dead_letters(settings.kafka_bootstrap_servers, dead_letter_topic(settings.kafka_topic_prefix))
+        letters = [x for x in letters if not reason or x[1] == reason]
+        for origin, why, error, _, _ in letters[:limit]:
+            click.echo(f"{origin.topic}[{origin.partition}]@{origin.offset}  {why}  {error[:120]}")
+        click.echo(f"{len(letters)} dead letter(s)")
+        return
+    db = engine(settings.anef_database_url)
+    f = _filter(reason, table, since, None)
+    rows = r.list_parked(db, f, limit)
+    if as_json:
+        click.echo(r.to_json(rows))
+    else:
+        for row in rows:
+            click.echo(f"{row['numero_etranger']}  {row['reason']:<24} {row['source_table']:<18} {row['field']:<16} "
+                       f"{row['parked_at']:%Y-%m-%d %H:%M:%S}")
+        counts = r.count_parked(db, f)
+        click.echo(f"{sum(counts.values())} parked dossier(s): "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    db.dispose()
+
+
+@rejects.command("show")
+@click.argument("numero")
+def show(numero: str) -> None:
+    """Every reason a parked dossier gives, with table, key and field."""
+    from common.db import engine
+    from pipeline import rejects as r
+
+    db = engine(get_settings().anef_database_url)
+    rows = r.list_parked(db, r.Filter(numero=numero))
+    db.dispose()
+    if not rows:
+        raise click.ClickException(f"{numero} is not parked")
+    click.echo(r.describe(rows[0]))
+
+
+@rejects.command("replay")
+@click.option("--kind", type=click.Choice(["remediation", "technical"]), default="remediation", show_default=True)
+@_with_filters
+@click.option("--numero", default=None, help="One parked dossier.")
+def replay(kind: str, reason, table, since, numero) -> None:
+    """Rebuild parked dossiers (after a mapping fix or an AGDREF correction), or re-decide dead
+    letters with the current code; what now passes reaches ANEF."""
+    from common.db import engine
+    from pipeline import rejects as r
+    from pipeline.app import dead_letter_topic
+
+    settings = get_settings()
+    db = engine(settings.anef_database_url)
+    try:
+        if kind == "technical":
+            failing, result = r.replay_dead_letters(db, settings.kafka_bootstrap_servers,
+                                                    dead_letter_topic(settings.kafka_topic_prefix))
+            click.echo(f"{result.applied} change(s) applied, {failing} still unusable")
+            return
+        before = sum(r.count_parked(db, _filter(reason, table, since, numero)).values())
+        result = r.replay_parked(db, _filter(reason, table, since, numero))
+        click.echo(f"replayed {before} parked dossier(s): {result.migrated} migrated, {result.parked} still parked, "
+                   f"{result.erased} erased")
+    finally:
+        db.dispose()

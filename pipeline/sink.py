@@ -45,20 +45,32 @@ class DossierSink:
         with self._db.begin() as conn:
             recorded = mirror.record(conn, changes)
             result.applied, result.replays = recorded.applied, recorded.replays
-            if not recorded.touched:
-                return result
-            dossiers = mirror.dossiers_of(conn, recorded.touched)
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
-                              "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
-                         {"roots": sorted(dossiers)})
-            dossiers = mirror.dossiers_of(conn, recorded.touched)  # as they are now that we hold them
-            legacy = mirror.load(conn, dossiers)
-            rebuilt = []
-            for root, members in dossiers.items():
-                position, committed_ms = max(recorded.latest.get(n, (0, 0)) for n in members)
-                outcome = map_dossier(legacy[root], datetime.fromtimestamp(committed_ms / 1000, tz=timezone.utc))
-                rebuilt.append(anef_writer.Rebuilt(root, frozenset(members), outcome, position))
-            written = anef_writer.write(conn, rebuilt)
+            if recorded.touched:
+                self._rebuild(conn, recorded.touched, recorded.latest, result)
+        return result
+
+    def rebuild(self, numbers: set[str]) -> SinkResult:
+        """Rebuild and write the dossiers of these numbers from what is kept, without any new
+        change: a replay after a mapping fix or a decision (``agdref-anef rejects replay``)."""
+        result = SinkResult()
+        with self._db.begin() as conn:
+            self._rebuild(conn, numbers, {}, result)
+        return result
+
+    @staticmethod
+    def _rebuild(conn, touched: set[str], latest: dict[str, tuple[int, int]], result: SinkResult) -> None:
+        dossiers = mirror.dossiers_of(conn, touched)
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
+                          "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
+                     {"roots": sorted(dossiers)})
+        dossiers = mirror.dossiers_of(conn, touched)  # as they are now that we hold them
+        legacy = mirror.load(conn, dossiers)
+        rebuilt = []
+        for root, members in dossiers.items():
+            position, committed_ms = max(latest.get(n, (0, 0)) for n in members)
+            changed_at = datetime.fromtimestamp(committed_ms / 1000, tz=timezone.utc) if committed_ms else \
+                datetime.now(timezone.utc)
+            rebuilt.append(anef_writer.Rebuilt(root, frozenset(members), map_dossier(legacy[root], changed_at), position))
+        written = anef_writer.write(conn, rebuilt)
         result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
         result.refused = len(written.refused)
-        return result

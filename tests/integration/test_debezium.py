@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from cli.processes import Background
 from common.db import engine
 from connectors import source
-from connectors.kafka_io import ensure_topics
+from common.kafka_admin import ensure_topics
 from infra import connect
 from infra.database import ensure_database, init_anef
 from reconciliation.dossiers import compare_dossiers

@@ -121,3 +121,32 @@ def test_an_erasure_blocked_by_rows_anef_created_is_parked_not_lost(chain: Chain
     assert _one(chain, parked, "0000000001")["reason"] == "ECRITURE_REFUSEE"
     assert _one(chain, usager, "0000000001") is not None
     assert _one(chain, demande, "W00000000001", "numero_demande")["origine"] == "ANEF"
+
+
+def test_a_parked_dossier_is_listed_shown_and_replayed_into_anef_after_a_mapping_fix(chain: Chain, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from pipeline import rejects
+
+    sink = DossierSink(chain.anef)
+    sink.apply([person(80, sexe="Q"), permit(81)])  # an unknown sex code: parked
+    assert rejects.count_parked(chain.anef) == {"CODE_INCONNU": 1}
+    env = {**os.environ, **chain.environment}
+    listed = subprocess.run([sys.executable, "-m", "cli", "rejects", "list", "--reason", "CODE_INCONNU"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert "0000000001" in listed and "1 parked dossier(s): CODE_INCONNU 1" in listed
+    shown = subprocess.run([sys.executable, "-m", "cli", "rejects", "show", "0000000001"], env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert "etranger[0000000001].sexe" in shown
+    # The team decides Q means X: the mapping is fixed, and the replay brings the dossier in.
+    from pipeline.mapping import codes
+
+    original = codes.sex
+    monkeypatch.setattr(codes, "sex", lambda raw, field="sexe": "X" if (raw or "").strip() == "Q" else original(raw, field))
+    result = rejects.replay_parked(chain.anef, rejects.Filter(reason="CODE_INCONNU"))
+    assert (result.migrated, result.parked) == (1, 0)
+    assert _one(chain, usager, "0000000001")["sexe"] == "X"
+    assert _one(chain, titre, "0000000001")["numero_titre"].strip() == "T000000001"
+    assert rejects.count_parked(chain.anef) == {}
