@@ -9,7 +9,7 @@ from cli.demo import demo
 from cli.schema_export import schemas
 from connectors.commands import connector
 from infra.commands import db, infra
-from pipeline.commands import rejects, worker
+from pipeline.commands import conflicts, rejects, worker
 from reconciliation.commands import reconcile
 from synthetic.commands import seed, simulate
 
@@ -22,7 +22,7 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, simulate, connector, worker, rejects, demo, reconcile, schemas):
+for command in (infra, db, seed, simulate, connector, worker, rejects, conflicts, demo, reconcile, schemas):
     cli.add_command(command)
 
 

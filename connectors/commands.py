@@ -41,9 +41,9 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
     missing. Resumes any snapshot left unfinished. Stops cleanly on SIGTERM or Ctrl-C (flushes,
     acknowledges, exits 0)."""
     from common.db import psycopg2_dsn
+    from common.kafka_admin import ensure_topics
     from connectors import source
     from connectors.events import transaction_topic
-    from common.kafka_admin import ensure_topics
     from connectors.kafka_io import ChangeProducer
     from connectors.log_stream import LogStreamConnector, heartbeat_topic
     from connectors.snapshot import IncrementalSnapshot

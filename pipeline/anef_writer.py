@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DataError, IntegrityError
 
+from pipeline import conflicts
 from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from schemas.anef_tables import attestation, demande, mesure_eloignement, parked, titre, usager
 from schemas.rejections import Reason, Remediation
@@ -38,6 +39,7 @@ class Written:
     migrated: int = 0
     parked: int = 0
     erased: int = 0
+    held: int = 0                                      # conflicts: ANEF changed the dossier since we wrote it
     refused: list[str] = field(default_factory=list)  # dossiers the database refused (parked for it)
 
 
@@ -61,10 +63,16 @@ def write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
         written.migrated += part.migrated
         written.parked += part.parked
         written.erased += part.erased
+        written.held += part.held
     return written
 
 
 def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
+    changed = conflicts.changed_in_anef(conn, sorted({n for d in dossiers for n in d.members}))
+    held = [d for d in dossiers if any(n in changed for n in d.members)]
+    for d in held:  # ANEF changed it since we wrote it: hold the AGDREF change back, for a person
+        conflicts.hold(conn, d.root, [row for n in d.members for row in changed.get(n, [])], d.position)
+    dossiers = [d for d in dossiers if d not in held]
     mapped = [d for d in dossiers if isinstance(d.outcome, DossierMapped)]
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
@@ -91,7 +99,8 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
         conn.execute(delete(parked).where(parked.c.numero_etranger.in_(sorted(settled))))
     if rejected:
         _park(conn, rejected)
-    return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased))
+    conflicts.remember(conn, sorted({n for d in mapped + erased for n in d.members}))
+    return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=len(held))
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:

@@ -124,3 +124,23 @@ def replay(kind: str, reason, table, since, numero) -> None:
                    f"{result.erased} erased")
     finally:
         db.dispose()
+
+
+@click.command("conflicts")
+@click.argument("action", type=click.Choice(["list"]), default="list")
+def conflicts(action: str) -> None:
+    """Dossiers whose AGDREF change is held back because ANEF changed them since the migration
+    wrote them (shows foreigner numbers: for engineers)."""
+    from sqlalchemy import select
+
+    from common.db import engine
+    from schemas.anef_tables import conflict
+
+    db = engine(get_settings().anef_database_url)
+    with db.connect() as conn:
+        rows = conn.execute(select(conflict).order_by(conflict.c.detected_at)).mappings().all()
+    db.dispose()
+    for row in rows:
+        click.echo(f"{row['numero_etranger']}  detected {row['detected_at']:%Y-%m-%d %H:%M:%S}  "
+                   f"changed in ANEF: {', '.join(row['rows'])}")
+    click.echo(f"{len(rows)} conflict(s)")

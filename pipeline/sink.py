@@ -29,6 +29,7 @@ class SinkResult:
     migrated: int = 0
     parked: int = 0
     erased: int = 0
+    held: int = 0
     refused: int = 0
 
 
@@ -73,4 +74,4 @@ class DossierSink:
             rebuilt.append(anef_writer.Rebuilt(root, frozenset(members), map_dossier(legacy[root], changed_at), position))
         written = anef_writer.write(conn, rebuilt)
         result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
-        result.refused = len(written.refused)
+        result.held, result.refused = written.held, len(written.refused)

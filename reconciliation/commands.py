@@ -10,12 +10,13 @@ from common.settings import get_settings
 
 
 def counts_table(comparison) -> Table:
-    table = Table("legacy table", "seeded", "migrated", "rejected (by reason)", "not carried", "missing", "balanced")
+    table = Table("legacy table", "seeded", "migrated", "rejected (by reason)", "not carried", "held (conflict)",
+                  "missing", "balanced")
     for name, count in comparison.tables.items():
         rejected = ", ".join(f"{r} {n}" for r, n in sorted(count.rejected.items()))
         table.add_row(name, str(count.seeded), str(count.migrated),
                       f"{sum(count.rejected.values())}" + (f" ({rejected})" if rejected else ""),
-                      str(count.not_carried), str(count.missing), "yes" if count.balanced else "NO")
+                      str(count.not_carried), str(count.held), str(count.missing), "yes" if count.balanced else "NO")
     return table
 
 
@@ -40,7 +41,8 @@ def counts() -> None:
     console = Console(width=160)
     console.print(counts_table(comparison))
     console.print(f"dossiers: {comparison.dossiers}, identical in ANEF: {comparison.identical}, "
-                  f"parked: {len(comparison.parked_found)}, missing: {len(comparison.missing)}, "
+                  f"parked: {len(comparison.parked_found)}, held as conflicts: {len(comparison.conflicts)}, "
+                  f"missing: {len(comparison.missing)}, "
                   f"unexpected: {len(comparison.unexpected)}, different: {len(comparison.mismatched)}")
     if not comparison.consistent:
         raise SystemExit(1)

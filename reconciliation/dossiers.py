@@ -20,7 +20,7 @@ from pipeline.mapping.address import current
 from pipeline.mapping.dossier import DossierMapped, DossierRejected, map_dossier
 from pipeline.mapping.person import is_alias
 from schemas import agdref_tables as legacy_tables
-from schemas.anef_tables import CHILD_TABLES, parked, usager
+from schemas.anef_tables import CHILD_TABLES, conflict, parked, usager
 from schemas.legacy_models import LEGACY_MODELS
 
 IGNORED_FIELDS = frozenset({"maj_le"})  # bookkeeping, not a legal fact
@@ -37,11 +37,12 @@ class TableCount:
     migrated: int = 0
     rejected: Counter = field(default_factory=Counter)
     not_carried: int = 0     # address history: ANEF holds the current address only (ADR1)
+    held: int = 0            # not in ANEF because its dossier is held as a conflict (ANEF changed it)
     missing: int = 0         # neither in ANEF nor parked: in flight, or a defect
 
     @property
     def balanced(self) -> bool:
-        return self.seeded == self.migrated + sum(self.rejected.values()) + self.not_carried
+        return self.seeded == self.migrated + sum(self.rejected.values()) + self.not_carried + self.held
 
 
 @dataclass
@@ -53,6 +54,7 @@ class DossierComparison:
     mismatched: dict[str, list[str]] = field(default_factory=dict)
     parked_expected: dict[str, str] = field(default_factory=dict)   # root → first reason
     parked_found: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # held dossiers that differ: listed, expected
     tables: dict[str, TableCount] = field(default_factory=dict)
 
     @property
@@ -89,13 +91,14 @@ def _load_anef(db: Engine) -> tuple[dict, dict, dict]:
             children[table.name] = {_clean(r[key]): dict(r) for r in
                                     conn.execute(select(table).where(table.c.origine == "AGDREF")).mappings()}
         found = dict(conn.execute(select(parked.c.numero_etranger, parked.c.reason)).all())
-    return persons, children, found
+        held = set(conn.execute(select(conflict.c.numero_etranger)).scalars())
+    return persons, children, found, held
 
 
 def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
     """Map every legacy dossier and compare it with ANEF; count every legacy row's fate per table."""
     rows = _load_agdref(agdref)
-    persons, children, result_parked = _load_anef(anef)
+    persons, children, result_parked, held = _load_anef(anef)
     result = DossierComparison(parked_found=result_parked)
     dossiers = assemble(rows)
     outcomes = {root: map_dossier(legacy, EPOCH) for root, legacy in dossiers.items()}
@@ -120,7 +123,9 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
                 found = children[anef_name].get(child.model_dump()[key])
                 diffs += (_differences(f"{anef_name}[{child.model_dump()[key]}]", child.model_dump(), found)
                           if found else [f"{anef_name}[{child.model_dump()[key]}] missing"])
-        if diffs:
+        if diffs and root in held:
+            result.conflicts[root] = diffs
+        elif diffs:
             result.mismatched[root] = diffs
         else:
             result.identical += 1
@@ -130,11 +135,11 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
         for key, row in found.items():
             if key not in expected_children[anef_name] and row["numero_etranger"] not in result.parked_expected:
                 result.unexpected.append(f"{anef_name}[{key}]")
-    result.tables = _count_rows(rows, dossiers, outcomes, persons, children, result_parked)
+    result.tables = _count_rows(rows, dossiers, outcomes, persons, children, result_parked, held)
     return result
 
 
-def _count_rows(rows, dossiers, outcomes, persons, children, found_parked) -> dict[str, TableCount]:
+def _count_rows(rows, dossiers, outcomes, persons, children, found_parked, held) -> dict[str, TableCount]:
     """Each legacy row's fate: migrated (in ANEF), rejected (its dossier is parked, by reason),
     not carried (address history), or missing."""
     links = alias_links(rows.get("etranger", ()))
@@ -170,6 +175,8 @@ def _count_rows(rows, dossiers, outcomes, persons, children, found_parked) -> di
                 key = _clean(getattr(row, list(LEGACY_MODELS[table].model_fields)[0]))
                 if key in children[anef_name]:
                     count.migrated += 1
+                elif root in held:
+                    count.held += 1
                 else:
                     count.missing += 1
     return counts

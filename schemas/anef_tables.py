@@ -170,5 +170,27 @@ parked = Table(
     schema=BOOKKEEPING_SCHEMA,
 )
 
+written = Table(
+    # What the pipeline last wrote into each ANEF row (a digest of the whole row): a row whose
+    # digest no longer matches was changed in ANEF since, and must not be overwritten silently.
+    "written", metadata,
+    Column("anef_table", Text, primary_key=True),
+    Column("anef_key", Text, primary_key=True),
+    Column("numero_etranger", Text, nullable=False, index=True),
+    Column("digest", Text, nullable=False),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
+conflict = Table(
+    # Dossiers whose AGDREF change is held back because ANEF changed them after the migration
+    # last wrote them: a person decides.
+    "conflict", metadata,
+    Column("numero_etranger", Text, primary_key=True),
+    Column("rows", ARRAY(Text), nullable=False),          # "<table>:<key>" changed in ANEF
+    Column("position", Numeric(40, 0), nullable=False),   # the legacy position held back
+    Column("detected_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
 ANEF_TABLES = (usager, titre, demande, attestation, mesure_eloignement)
 CHILD_TABLES = (titre, demande, attestation, mesure_eloignement)

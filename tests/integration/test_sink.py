@@ -150,3 +150,39 @@ def test_a_parked_dossier_is_listed_shown_and_replayed_into_anef_after_a_mapping
     assert _one(chain, usager, "0000000001")["sexe"] == "X"
     assert _one(chain, titre, "0000000001")["numero_titre"].strip() == "T000000001"
     assert rejects.count_parked(chain.anef) == {}
+
+
+def test_a_dossier_anef_changed_since_the_migration_wrote_it_is_held_as_a_conflict_not_overwritten(chain: Chain):
+    from datetime import date
+
+    from schemas.anef_tables import conflict
+
+    sink = DossierSink(chain.anef)
+    sink.apply([person(90), permit(91, date_remise="00000000")])
+    assert _one(chain, titre, "T000000001", "numero_titre")["statut"] == "DISPONIBLE"
+    sink.apply([person(92, nom="UNCHANGED IN ANEF")])  # no ANEF change yet: written as usual
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "UNCHANGED IN ANEF"
+    with chain.anef.begin() as conn:  # an agent records the hand-over in ANEF
+        conn.execute(titre.update().where(titre.c.numero_titre == "T000000001").values(
+            statut="REMIS", date_remise=date(2026, 2, 1), maj_le=datetime(2026, 2, 1, tzinfo=timezone.utc)))
+    result = sink.apply([person(93, nom="FROM AGDREF")])
+    assert result.held == 1 and result.migrated == 0
+    assert _one(chain, titre, "T000000001", "numero_titre")["statut"] == "REMIS"
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "UNCHANGED IN ANEF"
+    held = _one(chain, conflict, "0000000001")
+    assert held["rows"] == ["titre:T000000001"]
+
+
+def test_conflicts_are_listed_for_a_person_to_decide(chain: Chain):
+    import os
+    import subprocess
+    import sys
+
+    sink = DossierSink(chain.anef)
+    sink.apply([person(100)])
+    with chain.anef.begin() as conn:
+        conn.execute(usager.update().where(usager.c.numero_etranger == "0000000001").values(nom_usage="SAISI EN LIGNE"))
+    sink.apply([person(101, nom="LEGACY CHANGE")])
+    out = subprocess.run([sys.executable, "-m", "cli", "conflicts", "list"], env={**os.environ, **chain.environment},
+                         capture_output=True, text=True, check=True).stdout
+    assert "0000000001" in out and "usager:0000000001" in out and "1 conflict(s)" in out
