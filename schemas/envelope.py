@@ -22,10 +22,6 @@ def topic_name(prefix: str, table: str, schema: str = "agdref") -> str:
     return f"{prefix}.{schema}.{table}"
 
 
-def table_of_topic(topic: str) -> str:
-    return topic.rsplit(".", 1)[-1]
-
-
 class Source(BaseModel):
     version: str = CONNECTOR_VERSION
     connector: str = "postgresql"

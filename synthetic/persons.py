@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterator
 
 from synthetic import names
 from synthetic.draw import d8, pick, randint
@@ -106,8 +105,3 @@ def person_row(index: int, seed: int, rates: DefectRates = DefectRates(), today:
 def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
     codes, weights = zip(*choices)
     return rng.choices(codes, weights=weights)[0]
-
-
-def persons(count: int, seed: int, start: int = 0) -> Iterator[dict]:
-    for index in range(start, start + count):
-        yield person_row(index, seed)
