@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(2000, ge=1)
     sink_batch_seconds: float = Field(0.2, gt=0)
 
+    max_rejection_rate: float = Field(0.5, gt=0, le=1, description="Share of recent events that may be dead letters.")
+    rejection_window: int = Field(2000, ge=1, description="How many recent events the rejection rate covers.")
+    rejection_minimum: int = Field(200, ge=1, description="Events seen before the rate is judged.")
+
     log_format: Literal["console", "json"] = Field("console")
     log_level: str = Field("INFO")
     pii_pseudonym_key: str = Field(

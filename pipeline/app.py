@@ -19,6 +19,8 @@ from common.log import get_logger
 from common.settings import Settings
 from pipeline.actions import DeadLetter, Origin
 from pipeline.decide import decide
+from pipeline.exceptions import RejectionRateExceeded
+from pipeline.guard import RejectionGuard
 from pipeline.sink import DossierSink
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name
@@ -53,18 +55,21 @@ def create_app(settings: Settings) -> faust.App:
                        value_type=bytes, key_type=bytes)
     dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     sink = DossierSink(engine(settings.anef_database_url, pool_size=2))
+    guard = RejectionGuard(settings.max_rejection_rate, settings.rejection_window, settings.rejection_minimum)
 
     @app.agent(legacy, concurrency=1)
     async def migrate_dossiers(stream):
         async for events in stream.take_events(settings.sink_batch_size, within=settings.sink_batch_seconds):
-            changes = []
-            for event in events:
-                message = event.message
-                action = decide(Origin(message.topic, message.partition, message.offset), message.key, message.value)
-                if isinstance(action, DeadLetter):
-                    await _send_dead_letter(dead_letters, action)
-                elif action is not None:
-                    changes.append(action)
+            actions = [decide(Origin(e.message.topic, e.message.partition, e.message.offset), e.message.key,
+                              e.message.value) for e in events]
+            letters = [a for a in actions if isinstance(a, DeadLetter)]
+            try:
+                guard.check(len(events), len(letters))
+            except RejectionRateExceeded as exc:
+                _exit_without_ack(exc, code=3)  # nothing of this batch is dead-lettered or acknowledged
+            for letter in letters:
+                await _send_dead_letter(dead_letters, letter)
+            changes = [a for a in actions if a is not None and not isinstance(a, DeadLetter)]
             await _apply_until_done(sink, changes)
             # The batch's events are acknowledged by take_events only after this point.
 
@@ -114,6 +119,6 @@ async def _apply_until_done(sink: DossierSink, changes: list) -> None:
             _exit_without_ack(exc)
 
 
-def _exit_without_ack(exc: BaseException) -> None:
-    log.critical("pipeline.fatal", error=repr(exc)[:500])
-    os._exit(70)
+def _exit_without_ack(exc: BaseException, code: int = 70) -> None:
+    log.critical("pipeline.fatal", error=str(exc)[:500] or repr(exc)[:500])
+    os._exit(code)

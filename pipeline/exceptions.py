@@ -3,3 +3,8 @@ from common.exceptions import AgdrefAnefError
 
 class PipelineError(AgdrefAnefError):
     """Root of the pipeline's errors."""
+
+
+class RejectionRateExceeded(PipelineError):
+    """More events were rejected in the recent window than the configured ceiling allows: the
+    worker stops (without acknowledging the batch) rather than empty the stream into the dead letters."""

@@ -44,3 +44,20 @@ def test_a_malformed_event_is_dead_lettered_with_its_origin_and_the_stream_goes_
     listed = subprocess.run([sys.executable, "-m", "cli", "rejects", "list", "--kind", "technical"],
                             env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
     assert f"{topic}[{sent.partition}]@{sent.offset}  EVENEMENT_ILLISIBLE" in listed and "1 dead letter(s)" in listed
+
+
+def test_a_spike_of_rejections_stops_the_worker_instead_of_dead_lettering_the_stream(chain: Chain):
+    env = {**chain.environment, "MAX_REJECTION_RATE": "0.5", "REJECTION_WINDOW": "50", "REJECTION_MINIMUM": "20"}
+    topic = topic_name(chain.name, "etranger")
+    ensure_topics(chain.infra.kafka_bootstrap, [topic_name(chain.name, t) for t in legacy.CAPTURED_TABLES], 3)
+    producer = KafkaProducer(bootstrap_servers=chain.infra.kafka_bootstrap)
+    for i in range(60):  # what a bad deploy of the connector could produce
+        producer.send(topic, key=b'{"num_etranger":"%d"}' % i, value=b'{"op": "c"}')
+    producer.flush()
+    producer.close()
+    worker = chain.process("worker")
+    worker.start("worker", env=env)
+    wait_for(lambda: worker.pid is None, 60, "the worker to stop on its own")
+    log = worker.log_file.read_text()
+    assert "stopping rather than dead-lettering the stream" in log
+    assert len(dead_letters(chain.infra.kafka_bootstrap, dead_letter_topic(chain.name))) < 60
