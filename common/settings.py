@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
 
     worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
-    worker_web_port: int = Field(6066)
+    worker_metrics_port: int = Field(9108, ge=0, description="Prometheus /metrics of the worker (0: off).")
     sink_batch_size: int = Field(2000, ge=1)
     sink_batch_seconds: float = Field(0.2, gt=0)
 

@@ -17,6 +17,7 @@ import faust
 from common.db import engine
 from common.log import get_logger
 from common.settings import Settings
+from pipeline import metrics
 from pipeline.actions import DeadLetter, Origin
 from pipeline.decide import decide
 from pipeline.exceptions import RejectionRateExceeded
@@ -67,8 +68,11 @@ def create_app(settings: Settings) -> faust.App:
                 guard.check(len(events), len(letters))
             except RejectionRateExceeded as exc:
                 _exit_without_ack(exc, code=3)  # nothing of this batch is dead-lettered or acknowledged
+            for event in events:
+                metrics.EVENTS_IN.labels(event.message.topic).inc()
             for letter in letters:
                 await _send_dead_letter(dead_letters, letter)
+                metrics.DEAD_LETTERS.labels(letter.reason.value).inc()
             changes = [a for a in actions if a is not None and not isinstance(a, DeadLetter)]
             await _apply_until_done(sink, changes)
             # The batch's events are acknowledged by take_events only after this point.
@@ -105,8 +109,10 @@ async def _apply_until_done(sink: DossierSink, changes: list) -> None:
     loop = asyncio.get_running_loop()
     while True:
         try:
+            started = time.monotonic()
             result = await loop.run_in_executor(None, partial(sink.apply, changes))
             if result.changes:
+                metrics.observe_batch(changes, result, time.monotonic() - started, time.time())
                 log.info("pipeline.batch_applied", **vars(result))
             return
         except DBAPIError as exc:

@@ -21,6 +21,9 @@ def worker(loglevel: str) -> None:
     ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(settings.kafka_topic_prefix)],
                   settings.kafka_topic_partitions)
     app = create_app(settings)
+    from pipeline import metrics
+
+    metrics.serve(settings.worker_metrics_port)
     Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False).execute_from_commandline()
 
 

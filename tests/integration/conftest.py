@@ -45,6 +45,7 @@ class Chain:
             "PUBLICATION": self.name,
             "WORKER_ID": f"worker-{self.name}",
             "SINK_BATCH_SECONDS": "0.05",
+            "WORKER_METRICS_PORT": "0",  # several workers run side by side; the metrics test picks a port
             "LOG_FORMAT": "json",
         }
 

@@ -1,0 +1,36 @@
+"""Every metric the worker exports, declared in one place (Prometheus, on ``WORKER_METRICS_PORT``).
+
+No label carries personal data: topics, reasons and outcomes only.
+"""
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+EVENTS_IN = Counter("agdref_anef_events_in_total", "Legacy change events read, per topic.", ["topic"])
+DEAD_LETTERS = Counter("agdref_anef_dead_letters_total", "Technical rejections sent to the dead-letter topic.",
+                       ["reason"])
+DOSSIERS = Counter("agdref_anef_dossiers_total", "Dossiers rebuilt, per outcome.", ["outcome"])
+REPLAYS = Counter("agdref_anef_replayed_changes_total", "Changes ignored as not newer than the kept state.")
+BATCH_SIZE = Histogram("agdref_anef_sink_batch_changes", "Legacy changes per sink transaction.",
+                       buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000))
+BATCH_SECONDS = Histogram("agdref_anef_sink_batch_seconds", "Duration of one sink transaction.",
+                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+FRESHNESS = Histogram("agdref_anef_freshness_seconds", "ANEF commit time minus the legacy commit time.",
+                      buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600))
+
+
+def serve(port: int) -> None:
+    """Expose /metrics on 127.0.0.1:port (0: not exposed). Does not block."""
+    if port:
+        start_http_server(port, addr="127.0.0.1")
+
+
+def observe_batch(changes: list, result, seconds: float, committed_at: float) -> None:
+    """Record one applied batch (``committed_at``: when ANEF committed it, epoch seconds)."""
+    BATCH_SIZE.observe(len(changes))
+    BATCH_SECONDS.observe(seconds)
+    REPLAYS.inc(result.replays)
+    for outcome in ("migrated", "parked", "erased", "held", "refused"):
+        DOSSIERS.labels(outcome).inc(getattr(result, outcome))
+    for change in changes:
+        FRESHNESS.observe(max(0.0, committed_at - change.committed_at_ms / 1000))
