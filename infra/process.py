@@ -91,7 +91,7 @@ def ensure_debian_packages(*packages: str, check: str) -> None:
 def install_debian_packages(*packages: str) -> None:
     """apt-get install, after an update (a new machine's package lists are empty). Blocks."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise MissingToolError(f"{check} is missing; install {' '.join(packages)} (needs root and apt-get)")
+        raise MissingToolError(f"missing: install {' '.join(packages)} (needs root and apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env)

@@ -104,8 +104,9 @@ def alias_links(conn: Connection, numbers: set[str]) -> dict[str, str | None]:
     return links
 
 
-def dossiers_of(conn: Connection, touched: set[str]) -> dict[str, set[str]]:
-    """The dossiers (root → member numbers) that contain any of ``touched``."""
+def dossiers_of(conn: Connection, touched: set[str]) -> tuple[dict[str, set[str]], dict[str, str | None]]:
+    """The dossiers (root → member numbers) that contain any of ``touched``, and the alias graph
+    read to find them (``load`` needs it again, so it is returned rather than read twice)."""
     links = alias_links(conn, touched)
     roots = {root_of(n, links) for n in touched}
     members: dict[str, set[str]] = {r: {r} for r in roots}
@@ -123,14 +124,13 @@ def dossiers_of(conn: Connection, touched: set[str]) -> dict[str, set[str]]:
         root = root_of(number, links)
         if root in members:
             members[root].add(number)
-    return members
+    return members, links
 
 
-def load(conn: Connection, dossiers: dict[str, set[str]]) -> dict[str, LegacyDossier]:
+def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str | None]) -> dict[str, LegacyDossier]:
     """Every kept row of every member of each dossier, as a ``LegacyDossier``."""
     owner = {number: root for root, numbers in dossiers.items() for number in numbers}
     parts: dict[str, dict[str, list]] = {root: defaultdict(list) for root in dossiers}
-    links = alias_links(conn, set(owner))
     for r in conn.execute(select(legacy_row.c.source_table, legacy_row.c.numero_etranger, legacy_row.c.row)
                           .where(legacy_row.c.numero_etranger.in_(list(owner)), ~legacy_row.c.deleted)
                           .order_by(legacy_row.c.source_table, legacy_row.c.source_key)):

@@ -60,12 +60,12 @@ class DossierSink:
 
     @staticmethod
     def _rebuild(conn, touched: set[str], latest: dict[str, tuple[int, int]], result: SinkResult) -> None:
-        dossiers = mirror.dossiers_of(conn, touched)
+        dossiers, _ = mirror.dossiers_of(conn, touched)
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
                           "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
                      {"roots": sorted(dossiers)})
-        dossiers = mirror.dossiers_of(conn, touched)  # as they are now that we hold them
-        legacy = mirror.load(conn, dossiers)
+        dossiers, links = mirror.dossiers_of(conn, touched)  # as they are now that we hold them
+        legacy = mirror.load(conn, dossiers, links)
         rebuilt = []
         for root, members in dossiers.items():
             position, committed_ms = max(latest.get(n, (0, 0)) for n in members)

@@ -1,5 +1,4 @@
 """Change events built by the connector are Debezium's envelope."""
-import struct
 from datetime import datetime, timezone
 
 from connectors import pgoutput
