@@ -20,7 +20,7 @@ from common.settings import get_settings
 from infra import kafka, postgres
 from infra.profile import CACHE, profile
 from schemas.agdref_tables import CAPTURED_TABLES
-from schemas.anef_tables import legacy_row
+from schemas.anef_tables import legacy_row, pending
 from schemas.envelope import topic_name
 
 DEMO_DIR = CACHE / "demo"
@@ -97,7 +97,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
         while True:
             done = _count(anef_db, legacy_row)
             bar.update(task, completed=done)
-            if done >= total:
+            if done >= total and _count(anef_db, pending) == 0:  # every row kept, every dossier rebuilt
                 break
             for process in (CONNECTOR, WORKER):
                 if process.pid is None:

@@ -34,8 +34,16 @@ class Settings(BaseSettings):
 
     worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
     worker_metrics_port: int = Field(9108, ge=0, description="Prometheus /metrics of the worker (0: off).")
-    sink_batch_size: int = Field(2000, ge=1)
-    sink_batch_seconds: float = Field(0.2, gt=0)
+    worker_session_timeout: float = Field(
+        10.0, ge=3, description="Seconds after which the broker hands a silent worker's partitions to the others.")
+    sink_batch_size: int = Field(2000, ge=1, description="Legacy events recorded per transaction, at most.")
+    sink_batch_seconds: float = Field(0.05, gt=0, description="How long a batch may wait to fill (adds to freshness).")
+    rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
+    snapshot_settle_seconds: float = Field(
+        20.0, ge=0, description="How long a dossier touched by snapshot reads waits for more of its rows "
+        "(a backfill brings them table after table) before it is rebuilt.")
+    transaction_wait_seconds: float = Field(
+        10.0, ge=0, description="How long a dossier waits for the rest of an incomplete legacy transaction.")
 
     max_rejection_rate: float = Field(0.5, gt=0, le=1, description="Share of recent events that may be dead letters.")
     rejection_window: int = Field(2000, ge=1, description="How many recent events the rejection rate covers.")

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from connectors.pgoutput import UNCHANGED_TOAST, Relation, RowChange
-from schemas.envelope import CONNECTOR_VERSION, encode_key, topic_name
+from schemas.envelope import CONNECTOR_VERSION, encode_key, topic_name, transaction_topic
 
 INTEGER_TYPES = {20, 21, 23}  # int8, int2, int4
 BOOLEAN_TYPE = 16
@@ -123,11 +123,6 @@ def change_records(
     if change.op == "d":
         records.append(Record(topic, key, None, lsn))
     return records
-
-
-def transaction_topic(prefix: str) -> str:
-    """Debezium's transaction metadata topic (``<topic.prefix>.transaction``)."""
-    return f"{prefix}.transaction"
 
 
 def transaction_record(prefix: str, tx: Transaction, status: str, counts: dict[str, int] | None = None,

@@ -29,6 +29,16 @@ class RowChange:
     row: dict[str, Any] | None
     alias_of: str | None = None   # etranger only: the normalised reference of an alias record
     is_alias: bool = False
+    transaction: str | None = None  # the legacy transaction's id (Debezium's transaction.id), if known
+    snapshot: bool = False          # a snapshot read, not a change: its dossier may settle before it is rebuilt
+
+
+@dataclass(frozen=True)
+class TransactionEnd:
+    """A legacy transaction's END marker: how many change events it produced in all."""
+
+    transaction: str
+    event_count: int
 
 
 @dataclass(frozen=True)
@@ -41,4 +51,4 @@ class DeadLetter:
     headers: dict[str, bytes] = field(default_factory=dict)
 
 
-Action = RowChange | DeadLetter
+Action = RowChange | TransactionEnd | DeadLetter

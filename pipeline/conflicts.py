@@ -8,7 +8,7 @@ inside the sink's transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, literal_column, select
+from sqlalchemy import Connection, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
 from schemas.anef_tables import ANEF_TABLES, conflict, written
@@ -16,29 +16,28 @@ from schemas.anef_tables import ANEF_TABLES, conflict, written
 KEYS = {t.name: list(t.primary_key.columns)[0].name for t in ANEF_TABLES}
 
 
-def _current(conn: Connection, numbers: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(table, key) → (holder, digest) of every migrated row of these numbers, as ANEF has it now."""
-    rows = {}
-    for table in ANEF_TABLES:
-        key = table.c[KEYS[table.name]]
-        digest = func.md5(literal_column(f"CAST({table.name} AS text)"))  # the whole row
-        for k, holder, d in conn.execute(select(key, table.c.numero_etranger, digest).where(
-                table.c.numero_etranger.in_(numbers), table.c.origine == "AGDREF")):
-            rows[(table.name, k.rstrip())] = (holder, d)
-    return rows
+def _current_digests() -> str:
+    """SQL: (t, k, holder, d) for every migrated row of the numbers ``:n``, as ANEF has it now
+    (``d``: md5 of the whole row). Computed and compared in the database: only the rows that
+    differ travel, not every row of every dossier."""
+    return " UNION ALL ".join(
+        f"SELECT '{t.name}' AS t, rtrim({KEYS[t.name]}) AS k, CAST(numero_etranger AS text) AS holder,"
+        f" md5(CAST({t.name} AS text)) AS d FROM {t.schema}.{t.name}"
+        f" WHERE numero_etranger = ANY(CAST(:n AS char(10)[])) AND origine = 'AGDREF'" for t in ANEF_TABLES)
 
 
 def changed_in_anef(conn: Connection, numbers: list[str]) -> dict[str, list[str]]:
     """Holder number → rows ("table:key") ANEF changed or deleted since the pipeline wrote them."""
     if not numbers:
         return {}
-    now = _current(conn, numbers)
     found: dict[str, list[str]] = {}
-    for t, k, holder, digest in conn.execute(select(written.c.anef_table, written.c.anef_key, written.c.numero_etranger,
-                                                    written.c.digest).where(written.c.numero_etranger.in_(numbers))):
-        current = now.get((t, k))
-        if current is None or current[1] != digest:
-            found.setdefault(holder, []).append(f"{t}:{k}")
+    for holder, row in conn.execute(text(
+            f"WITH cur AS ({_current_digests()})"
+            " SELECT w.numero_etranger, w.anef_table || ':' || w.anef_key FROM migration.written w"
+            " LEFT JOIN cur ON cur.t = w.anef_table AND cur.k = w.anef_key"
+            " WHERE w.numero_etranger = ANY(CAST(:n AS text[])) AND (cur.d IS NULL OR cur.d <> w.digest)"),
+            {"n": numbers}):
+        found.setdefault(holder, []).append(row)
     return found
 
 
@@ -47,10 +46,11 @@ def remember(conn: Connection, numbers: list[str]) -> None:
     if not numbers:
         return
     conn.execute(delete(written).where(written.c.numero_etranger.in_(numbers)))
-    rows = [{"anef_table": t, "anef_key": k, "numero_etranger": holder, "digest": d}
-            for (t, k), (holder, d) in _current(conn, numbers).items()]
-    if rows:
-        conn.execute(insert(written), rows)
+    conn.execute(text(
+        "INSERT INTO migration.written (anef_table, anef_key, numero_etranger, digest)"
+        f" SELECT t, k, holder, d FROM ({_current_digests()}) AS cur"
+        " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
+        " digest = excluded.digest"), {"n": numbers})
 
 
 def hold(conn: Connection, numero: str, rows: list[str], position: int) -> None:

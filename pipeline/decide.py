@@ -6,9 +6,10 @@ new state of one legacy row, validated against the legacy table's shape.
 """
 from __future__ import annotations
 
+import orjson
 from pydantic import ValidationError
 
-from pipeline.actions import Action, DeadLetter, Origin, RowChange
+from pipeline.actions import Action, DeadLetter, Origin, RowChange, TransactionEnd
 from pipeline.mapping.assembly import owner
 from pipeline.mapping.person import is_alias
 from schemas.agdref_tables import primary_key_columns
@@ -40,6 +41,7 @@ def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | N
     if event.source.lsn is None:
         return _dead(origin, Reason.EVENEMENT_ILLISIBLE, "source.lsn is missing", key, value)
     image = event.before if event.op == "d" else event.after
+    transaction = event.transaction.id if event.transaction is not None else None
     if event.op == "t" or image is None:
         return _dead(origin, Reason.EVENEMENT_ILLISIBLE, f"operation {event.op!r} without a row image", key, value)
     try:
@@ -49,7 +51,7 @@ def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | N
             if missing:
                 raise ValueError(f"delete without primary key column(s) {missing}")
             return RowChange(table, source_key(table, image), owner_number(image.get("num_etranger")),
-                             event.position, event.source.ts_ms, None)
+                             event.position, event.source.ts_ms, None, transaction=transaction)
         legacy = model.model_validate(image)
     except (ValidationError, ValueError) as exc:
         return _dead(origin, Reason.LIGNE_NON_CONFORME, str(exc), key, value)
@@ -58,7 +60,25 @@ def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | N
     return RowChange(
         table, source_key(table, row), owner_number(row.get("num_etranger")), event.position, event.source.ts_ms,
         row, alias_of=owner_number(legacy.num_etranger_ref) if alias else None, is_alias=alias,
+        transaction=transaction, snapshot=event.op == "r",
     )
+
+
+def decide_transaction(origin: Origin, key: bytes | None, value: bytes | None) -> Action | None:
+    """The action for one message of the transaction metadata topic: an END marker counts; a
+    BEGIN says nothing the events do not (None)."""
+    if value is None:
+        return None
+    try:
+        marker = orjson.loads(value)
+        status, ident = marker["status"], str(marker["id"])
+        if status == "END":
+            return TransactionEnd(ident, int(marker["event_count"]))
+        if status != "BEGIN":
+            raise ValueError(f"unknown status {status!r}")
+        return None
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        return _dead(origin, Reason.EVENEMENT_ILLISIBLE, f"transaction marker: {exc}", key, value)
 
 
 def _dead(origin: Origin, reason: Reason, error: str, key: bytes | None, value: bytes | None) -> DeadLetter:

@@ -4,19 +4,23 @@ No label carries personal data: topics, reasons and outcomes only.
 """
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 EVENTS_IN = Counter("agdref_anef_events_in_total", "Legacy change events read, per topic.", ["topic"])
 DEAD_LETTERS = Counter("agdref_anef_dead_letters_total", "Technical rejections sent to the dead-letter topic.",
                        ["reason"])
 DOSSIERS = Counter("agdref_anef_dossiers_total", "Dossiers rebuilt, per outcome.", ["outcome"])
 REPLAYS = Counter("agdref_anef_replayed_changes_total", "Changes ignored as not newer than the kept state.")
-BATCH_SIZE = Histogram("agdref_anef_sink_batch_changes", "Legacy changes per sink transaction.",
+BATCH_SIZE = Histogram("agdref_anef_sink_batch_changes", "Legacy changes per recording transaction.",
                        buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000))
-BATCH_SECONDS = Histogram("agdref_anef_sink_batch_seconds", "Duration of one sink transaction.",
-                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+BATCH_SECONDS = Histogram("agdref_anef_sink_batch_seconds", "Duration of one sink transaction, per step.",
+                          ["step"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+REBUILD_SIZE = Histogram("agdref_anef_rebuild_batch_dossiers", "Dossiers per rebuild transaction.",
+                         buckets=(1, 10, 50, 100, 500, 1000, 2000))
 FRESHNESS = Histogram("agdref_anef_freshness_seconds", "ANEF commit time minus the legacy commit time.",
                       buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600))
+CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
+                     ["topic", "partition"])
 
 
 def serve(port: int) -> None:
@@ -25,12 +29,19 @@ def serve(port: int) -> None:
         start_http_server(port, addr="127.0.0.1")
 
 
-def observe_batch(changes: list, result, seconds: float, committed_at: float) -> None:
-    """Record one applied batch (``committed_at``: when ANEF committed it, epoch seconds)."""
-    BATCH_SIZE.observe(len(changes))
-    BATCH_SECONDS.observe(seconds)
+def observe_recorded(changes: int, result, seconds: float) -> None:
+    """One recorded batch of legacy changes."""
+    BATCH_SIZE.observe(changes)
+    BATCH_SECONDS.labels("record").observe(seconds)
     REPLAYS.inc(result.replays)
+
+
+def observe_rebuilt(result, seconds: float) -> None:
+    """One rebuild transaction: outcomes, and for each dossier the delay from its legacy commit
+    to the ANEF commit (measured right after the commit)."""
+    REBUILD_SIZE.observe(result.rebuilt)
+    BATCH_SECONDS.labels("rebuild").observe(seconds)
     for outcome in ("migrated", "parked", "erased", "held", "refused"):
         DOSSIERS.labels(outcome).inc(getattr(result, outcome))
-    for change in changes:
-        FRESHNESS.observe(max(0.0, committed_at - change.committed_at_ms / 1000))
+    for waited in result.waited:
+        FRESHNESS.observe(max(0.0, waited))

@@ -15,33 +15,32 @@ from sqlalchemy import Connection, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.actions import RowChange
+from pipeline.pending import Touches
 from pipeline.mapping.assembly import DOSSIER_FIELDS, root_of
 from pipeline.mapping.dossier import LegacyDossier
 from schemas.anef_tables import legacy_row
 from schemas.legacy_models import LEGACY_MODELS
 
 
-
 @dataclass
 class Recorded:
-    """What recording a batch did: how many changes were new, and which numbers they touched."""
+    """What recording a batch did: how many changes were new, and what they touched."""
 
     applied: int = 0
     replays: int = 0
-    touched: set[str] = field(default_factory=set)
-    latest: dict[str, tuple[int, int]] = field(default_factory=dict)  # number → (position, committed ms)
+    touches: Touches = field(default_factory=Touches.empty)
 
 
 def record(conn: Connection, changes: list[RowChange]) -> Recorded:
     """Keep each change that is newer than the kept state of its row. A replayed or older change
     is counted and ignored. Returns the numbers whose dossiers must be rebuilt."""
     result = Recorded()
+    touches = result.touches
     newest: dict[tuple[str, str], RowChange] = {}
     for change in changes:
         known = newest.get((change.table, change.key))
         if known is None or change.position > known.position:
             newest[(change.table, change.key)] = change
-    result.replays += len(changes) - len(newest)
     if not newest:
         return result
     kept = {
@@ -53,20 +52,23 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             .with_for_update()
         )
     }
+    for change in changes:  # every new event counts towards its transaction, even one a later one replaces
+        before = kept.get((change.table, change.key))
+        if change.transaction and (before is None or change.position > before.position):
+            touches.transactions[change.transaction] += 1
+            touches.members[change.transaction].add(change.numero or (before.numero_etranger if before else ""))
     rows = []
     for ident, change in newest.items():
         before = kept.get(ident)
         if before is not None and change.position <= before.position:
-            result.replays += 1
             continue
         numero = change.numero or (before.numero_etranger if before is not None else "")
-        result.touched.add(numero)  # "" gathers rows without an owner: parked, never out of sight
-        for touched in (before.numero_etranger if before else None, change.alias_of,
-                        before.alias_of if before else None):
-            if touched:
-                result.touched.add(touched)
-        latest = result.latest.get(numero, (0, 0))
-        result.latest[numero] = max(latest, (change.position, change.committed_at_ms))
+        # "" gathers rows without an owner: parked, never out of sight
+        others = (before.numero_etranger if before else None, change.alias_of, before.alias_of if before else None)
+        for touched in {numero, *(n for n in others if n)}:
+            touches.latest[touched] = max(touches.latest.get(touched, (0, 0)), (change.position, change.committed_at_ms))
+            if not change.snapshot:
+                touches.live.add(touched)
         rows.append(dict(
             source_table=change.table, source_key=change.key, numero_etranger=numero, alias_of=change.alias_of,
             is_alias=change.is_alias, position=change.position, deleted=change.row is None, row=change.row,
@@ -79,7 +81,8 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             set_={c: stmt.excluded[c] for c in ("numero_etranger", "alias_of", "is_alias", "position", "deleted",
                                                  "row", "committed_at")} | {"written_at": func.now()},
         ), rows)
-    result.applied += len(rows)
+    result.applied = len(rows)
+    result.replays = len(changes) - len(rows)
     return result
 
 
@@ -121,9 +124,10 @@ def dossiers_of(conn: Connection, touched: set[str]) -> tuple[dict[str, set[str]
         candidates |= found
     links.update(alias_links(conn, candidates - set(links)))
     for number in candidates:
+        # An alias whose chain no longer resolves (its reference purged) is a dossier of its own
+        # now, parked: rebuilt here, since nothing else touches it.
         root = root_of(number, links)
-        if root in members:
-            members[root].add(number)
+        members.setdefault(root, {root}).add(number)
     return members, links
 
 
@@ -135,7 +139,9 @@ def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str |
                           .where(legacy_row.c.numero_etranger.in_(list(owner)), ~legacy_row.c.deleted)
                           .order_by(legacy_row.c.source_table, legacy_row.c.source_key)):
         root = owner[r.numero_etranger]
-        model = LEGACY_MODELS[r.source_table](**r.row)
+        # Validated when it arrived (``pipeline.decide``) and stored as the model dumped it: built
+        # again without validating, which would cost as much as the whole mapping.
+        model = LEGACY_MODELS[r.source_table].model_construct(**r.row)
         if r.source_table == "etranger":
             parts[root]["persons" if r.numero_etranger == root else "aliases"].append(model)
         elif r.source_table == "adresse":

@@ -1,23 +1,28 @@
-"""The ANEF sink: one transaction per batch records the legacy changes, rebuilds every dossier
-they touch from the assembly area, and writes those dossiers to ANEF or the parking.
+"""The ANEF sink, in two steps of one database transaction each.
+
+``record``: a batch of legacy changes is kept in the assembly area (``migration.legacy_row``) and
+the numbers it touched are marked as waiting (``pipeline.pending``). ``rebuild_ready``: the ready
+numbers are picked, their dossiers rebuilt from the whole kept state and written to ANEF or the
+parking, and the marks removed. A crash between the two loses nothing: the marks are committed
+with the changes, and the next rebuild picks them.
 
 Exactly once in effect: a change not newer than the kept state of its row is ignored, and a
 dossier is always rebuilt from the whole kept state, so replays, duplicates and restarts leave
 ANEF as it was. Several workers may run: each dossier is locked (a transaction-level advisory lock,
-taken in sorted order) before it is read and written, so two batches touching the same person are
+taken in sorted order) before it is read and written, so two rebuilds of the same person are
 applied one after the other, never interleaved.
 
 Blocking (synchronous SQLAlchemy): the worker calls it from a thread, never on its event loop.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import Engine, text
 
-from pipeline import anef_writer, mirror
-from pipeline.actions import RowChange
+from pipeline import anef_writer, mirror, pending
+from pipeline.actions import RowChange, TransactionEnd
 from pipeline.mapping.dossier import map_dossier
 
 
@@ -26,29 +31,58 @@ class SinkResult:
     changes: int = 0
     applied: int = 0
     replays: int = 0
+    rebuilt: int = 0
     migrated: int = 0
     parked: int = 0
     erased: int = 0
     held: int = 0
     refused: int = 0
+    waited: list[float] = field(default_factory=list, repr=False)  # per dossier: seconds since its legacy commit
 
 
 class DossierSink:
-    def __init__(self, db: Engine) -> None:
+    def __init__(self, db: Engine, settle_seconds: float = 0.0, transaction_wait_seconds: float = 10.0) -> None:
         self._db = db
+        self._settle = settle_seconds
+        self._wait = transaction_wait_seconds
 
-    def apply(self, changes: list[RowChange]) -> SinkResult:
-        """Apply the batch atomically; raises (and commits nothing) if the database fails, so the
-        caller can retry the very same batch."""
+    def record(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
+        """Keep the batch and mark what it touched, atomically; raises (and commits nothing) if
+        the database fails, so the caller can retry the very same batch."""
         result = SinkResult(changes=len(changes))
-        if not changes:
+        if not changes and not ends:
             return result
         with self._db.begin() as conn:
             recorded = mirror.record(conn, changes)
             result.applied, result.replays = recorded.applied, recorded.replays
-            if recorded.touched:
-                self._rebuild(conn, recorded.touched, recorded.latest, result)
+            pending.mark(conn, recorded.touches, self._settle)
+            pending.end_transactions(conn, list(ends))
         return result
+
+    def rebuild_ready(self, limit: int = 1000) -> SinkResult:
+        """Rebuild and write up to ``limit`` waiting dossiers that are ready, atomically."""
+        result = SinkResult()
+        with self._db.begin() as conn:
+            picked = pending.pick(conn, limit, self._wait)
+            if not picked:
+                return result
+            latest = {w.numero: (w.position, int(w.committed_at.timestamp() * 1000)) for w in picked}
+            self._rebuild(conn, set(latest), latest, result)
+            pending.done(conn, picked)
+            now = datetime.now(timezone.utc)
+            result.waited = [(now - w.committed_at).total_seconds() for w in picked]
+        return result
+
+    def apply(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
+        """``record``, then rebuild whatever is ready until nothing is: both steps at once, for
+        callers that want ANEF up to date when it returns (tests, tools)."""
+        result = self.record(changes, ends)
+        while True:
+            step = self.rebuild_ready()
+            if not step.rebuilt:
+                return result
+            for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
+                setattr(result, name, getattr(result, name) + getattr(step, name))
 
     def rebuild(self, numbers: set[str]) -> SinkResult:
         """Rebuild and write the dossiers of these numbers from what is kept, without any new
@@ -73,5 +107,6 @@ class DossierSink:
                 datetime.now(timezone.utc)
             rebuilt.append(anef_writer.Rebuilt(root, frozenset(members), map_dossier(legacy[root], changed_at), position))
         written = anef_writer.write(conn, rebuilt)
+        result.rebuilt = len(rebuilt)
         result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
         result.held, result.refused = written.held, len(written.refused)

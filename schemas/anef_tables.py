@@ -192,5 +192,39 @@ conflict = Table(
     schema=BOOKKEEPING_SCHEMA,
 )
 
+pending = Table(
+    # Dossiers to rebuild: the legacy changes are recorded in ``legacy_row`` as they arrive, and the
+    # numbers they touch wait here until the rebuild picks them. A number touched again while it
+    # waits is rebuilt once (during a backfill, a person's rows come table after table: without
+    # this every person would be rebuilt once per table). ``version`` counts the touches: the
+    # rebuild removes the entry only if nothing touched it since it was read.
+    "pending", metadata,
+    Column("numero_etranger", Text, primary_key=True),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("position", Numeric(40, 0), nullable=False),            # the newest legacy change it waits for
+    Column("committed_at", DateTime(timezone=True), nullable=False),  # its legacy commit time (freshness)
+    Column("ready_at", DateTime(timezone=True), nullable=False, index=True),  # not rebuilt before
+    schema=BOOKKEEPING_SCHEMA,
+)
+
+legacy_transaction = Table(
+    # Legacy transactions seen partly: a dossier touched by one is not rebuilt until every event of
+    # the transaction is recorded (``seen`` reaches the END marker's ``expected``), so ANEF never
+    # shows half of a legacy transaction. Complete transactions are forgotten at once.
+    "legacy_transaction", metadata,
+    Column("id", Text, primary_key=True),               # Debezium's "<txId>:<commit lsn>"
+    Column("expected", Integer),                        # from the END marker; null until it arrives
+    Column("seen", Integer, nullable=False, server_default=text("0")),
+    Column("first_seen", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
+transaction_member = Table(
+    "transaction_member", metadata,
+    Column("transaction_id", Text, primary_key=True),
+    Column("numero_etranger", Text, primary_key=True, index=True),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
 ANEF_TABLES = (usager, titre, demande, attestation, mesure_eloignement)
 CHILD_TABLES = (titre, demande, attestation, mesure_eloignement)

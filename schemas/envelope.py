@@ -22,6 +22,11 @@ def topic_name(prefix: str, table: str, schema: str = "agdref") -> str:
     return f"{prefix}.{schema}.{table}"
 
 
+def transaction_topic(prefix: str) -> str:
+    """Debezium's transaction metadata topic (``<topic.prefix>.transaction``)."""
+    return f"{prefix}.transaction"
+
+
 class Source(BaseModel):
     version: str = CONNECTOR_VERSION
     connector: str = "postgresql"

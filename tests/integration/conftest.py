@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import socket
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
 from cli.processes import Background
 from common.db import engine
+from schemas import agdref_tables as legacy
+from schemas.anef_tables import legacy_row, pending
 from tests.integration.infrastructure import Infrastructure, provide
 
 
@@ -45,6 +50,7 @@ class Chain:
             "PUBLICATION": self.name,
             "WORKER_ID": f"worker-{self.name}",
             "SINK_BATCH_SECONDS": "0.05",
+            "SNAPSHOT_SETTLE_SECONDS": "0.5",
             "WORKER_METRICS_PORT": "0",  # several workers run side by side; the metrics test picks a port
             "LOG_FORMAT": "json",
         }
@@ -52,19 +58,80 @@ class Chain:
     def process(self, name: str) -> Background:
         return Background(name, self.folder)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL the process, as a crash would: no cleanup, no last commit."""
+        pid = self.process(name).pid
+        assert pid is not None, f"the {name} is not running"
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: self.process(name).pid is None, 10, f"the {name} to die")
+
     def settings(self):
         from common.settings import Settings
 
         return Settings(**{k.lower(): v for k, v in self.environment.items()})
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.25) -> None:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port: int) -> str:
+    """The worker's /metrics page ("" while it does not answer)."""
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+    except OSError:
+        return ""
+
+
+def legacy_rows(agdref: Engine) -> int:
+    """Rows in AGDREF's captured tables."""
+    with agdref.connect() as conn:
+        return sum(conn.execute(select(func.count()).select_from(legacy.metadata.tables[f"agdref.{t}"])).scalar_one()
+                   for t in legacy.CAPTURED_TABLES)
+
+
+def kept_rows(anef: Engine) -> int:
+    """Legacy rows the pipeline keeps (deleted ones excepted)."""
+    with anef.connect() as conn:
+        return conn.execute(select(func.count()).select_from(legacy_row).where(~legacy_row.c.deleted)).scalar_one()
+
+
+def waiting_dossiers(anef: Engine) -> int:
+    with anef.connect() as conn:
+        return conn.execute(select(func.count()).select_from(pending)).scalar_one()
+
+
+def settled(agdref: Engine, anef: Engine) -> bool:
+    """Every AGDREF row is kept by the pipeline, no dossier waits for its rebuild, and ANEF equals
+    the mapping applied to AGDREF directly."""
+    from reconciliation.dossiers import compare_dossiers
+
+    return (kept_rows(anef) == legacy_rows(agdref) and waiting_dossiers(anef) == 0
+            and compare_dossiers(agdref, anef).consistent)
+
+
+def where_it_stands(chain: "Chain") -> str:
+    """What an unsettled chain looks like: for the message of a failed wait."""
+    from reconciliation.dossiers import compare_dossiers
+
+    c = compare_dossiers(chain.agdref, chain.anef)
+    alive = {name: chain.process(name).pid is not None for name in ("connector", "worker")}
+    return (f"kept {kept_rows(chain.anef)}/{legacy_rows(chain.agdref)} legacy rows, {waiting_dossiers(chain.anef)} "
+            f"dossiers waiting; missing {c.missing[:5]}, unexpected {c.unexpected[:5]}, different "
+            f"{list(c.mismatched.items())[:5]}, parked expected-only {sorted(set(c.parked_expected) - set(c.parked_found))[:5]}, "
+            f"found-only {sorted(set(c.parked_found) - set(c.parked_expected))[:5]}; alive {alive}")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.25,
+             explain: Callable[[], str] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (f": {explain()}" if explain else ""))
 
 
 @pytest.fixture
@@ -88,6 +155,9 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
         source.drop(made.agdref, name, name)
         made.agdref.dispose()
         made.anef.dispose()
+        if os.environ.get("TEST_KEEP_DATABASES"):  # to look at a failure: agdref_<name>, anef_<name>
+            print(f"kept databases agdref_{name} and anef_{name}")
+            return
         admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             for db in (f"agdref_{name}", f"anef_{name}"):

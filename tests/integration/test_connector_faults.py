@@ -4,7 +4,6 @@ in order per key (replays are exact duplicates, recognisable by position)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,13 +14,6 @@ from connectors import source
 from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, wait_for
 from tests.integration.kafka_reader import agdref_rows, read_all
-
-
-def _kill(chain: Chain) -> None:
-    pid = chain.process("connector").pid
-    assert pid is not None, "the connector is not running"
-    os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: chain.process("connector").pid is None, 10, "the connector to die")
 
 
 def _snapshot_state(chain: Chain) -> tuple[int, bool]:
@@ -50,7 +42,7 @@ def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain:
     connector = chain.process("connector")
     connector.start("connector", "run", "--chunk-size", "300", env=env)
     wait_for(lambda: _snapshot_state(chain)[0] > 1000, 60, "the snapshot to be under way")
-    _kill(chain)
+    chain.kill("connector")
     read_before, done = _snapshot_state(chain)
     assert not done, "the snapshot finished before the kill: nothing was shown"
     connector.start("connector", "run", "--chunk-size", "300", env=env)
@@ -72,7 +64,7 @@ def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(cha
                                 env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for pause in (3, 4):
         time.sleep(pause)
-        _kill(chain)
+        chain.kill("connector")
         time.sleep(0.5)
         connector.start("connector", "run", env=env)
     assert workload.wait(timeout=60) == 0, workload.stderr.read()[-2000:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from cli.processes import Background
 from common.db import engine
@@ -13,12 +13,11 @@ from connectors import source
 from common.kafka_admin import ensure_topics
 from infra import connect
 from infra.database import ensure_database, init_anef
-from reconciliation.dossiers import compare_dossiers
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import ANEF_TABLES, legacy_row, parked
+from schemas.anef_tables import ANEF_TABLES, parked
 from schemas.envelope import topic_name
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, wait_for
+from tests.integration.conftest import Chain, settled, wait_for
 
 PERMIT = dict(num_titre="Z000000001", num_etranger=None, num_demande="", type_titre="CR", mention="",
               date_debut_val="20260101", date_fin_val="20351231", date_remise="00000000", autor_travail="O",
@@ -29,15 +28,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _settled(agdref, anef) -> bool:
-    with agdref.connect() as conn:
-        rows = sum(conn.execute(select(func.count()).select_from(legacy.metadata.tables[f"agdref.{t}"])).scalar_one()
-                   for t in legacy.CAPTURED_TABLES)
-    with anef.connect() as conn:
-        kept = conn.execute(select(func.count()).select_from(legacy_row).where(~legacy_row.c.deleted)).scalar_one()
-    return kept == rows and compare_dossiers(agdref, anef).consistent
 
 
 def _contents(db) -> dict[str, list]:
@@ -70,7 +60,7 @@ def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chai
     try:
         worker.start("worker", env={**env, "KAFKA_TOPIC_PREFIX": theirs, "ANEF_DATABASE_URL": anef_url,
                                     "WORKER_ID": f"worker-{theirs}"})
-        wait_for(lambda: _settled(chain.agdref, chain.anef) and _settled(chain.agdref, anef_theirs), 240,
+        wait_for(lambda: settled(chain.agdref, chain.anef) and settled(chain.agdref, anef_theirs), 240,
                  "both ANEF databases to hold the seeded dossiers")
         # Then changes while both stream: a decision with its permit in one transaction, a purge.
         with chain.agdref.begin() as conn:
@@ -84,7 +74,7 @@ def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chai
             for name in ("titre", "demande", "doc_provisoire", "mesure_eloignement", "adresse", "etranger"):
                 table = legacy.metadata.tables[f"agdref.{name}"]
                 conn.execute(delete(table).where(table.c.num_etranger == purged))
-        wait_for(lambda: _settled(chain.agdref, chain.anef) and _settled(chain.agdref, anef_theirs), 120,
+        wait_for(lambda: settled(chain.agdref, chain.anef) and settled(chain.agdref, anef_theirs), 120,
                  "both ANEF databases to follow the changes")
         ours_rows, theirs_rows = _contents(chain.anef), _contents(anef_theirs)
         assert sum(len(v) for v in ours_rows.values()) > 300 and ours_rows["parked"]

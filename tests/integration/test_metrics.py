@@ -1,25 +1,18 @@
 """The worker exports its metrics for Prometheus, without personal data."""
 from __future__ import annotations
 
-import socket
-import urllib.request
+import re
 
 from sqlalchemy import insert
 
 from connectors import source
 from schemas import agdref_tables as legacy
 from synthetic.persons import person_row
-from tests.integration.conftest import Chain, wait_for
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.integration.conftest import Chain, free_port, scrape, wait_for
 
 
 def test_the_worker_exports_events_outcomes_batches_and_freshness(chain: Chain):
-    port = _free_port()
+    port = free_port()
     env = {**chain.environment, "WORKER_METRICS_PORT": str(port)}
     chain.process("connector").start("connector", "run", env=env)
     wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
@@ -27,14 +20,10 @@ def test_the_worker_exports_events_outcomes_batches_and_freshness(chain: Chain):
     with chain.agdref.begin() as conn:
         conn.execute(insert(legacy.etranger), [{**person_row(i, seed=6), "num_etranger": f"{i:010d}"} for i in range(1, 6)])
 
-    def scrape() -> str:
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
-        except OSError:
-            return ""
-
-    wait_for(lambda: 'agdref_anef_dossiers_total{outcome="migrated"} 5.0' in scrape(), 60, "five migrated dossiers")
-    text = scrape()
+    wait_for(lambda: 'agdref_anef_dossiers_total{outcome="migrated"} 5.0' in scrape(port), 60, "five migrated dossiers")
+    wait_for(lambda: "agdref_anef_consumer_lag{" in scrape(port), 30, "the consumer lag per partition")
+    text = scrape(port)
+    assert re.search(r'agdref_anef_consumer_lag\{partition="\d",topic="%s\.agdref\.etranger"\} 0\.0' % chain.name, text)
     assert f'agdref_anef_events_in_total{{topic="{chain.name}.agdref.etranger"}} 5.0' in text
     assert "agdref_anef_freshness_seconds_count" in text and "agdref_anef_sink_batch_seconds_count" in text
     assert "0000000001" not in text

@@ -5,26 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from sqlalchemy import func, select
-
 from connectors import source
-from reconciliation.dossiers import compare_dossiers
-from schemas import agdref_tables as legacy
-from schemas.anef_tables import legacy_row
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, wait_for
+from tests.integration.conftest import Chain, settled, wait_for
 
 AGDREF_ONLY = ("file_application=20,decide_application=18,hand_over=12,renew_receipt=8,change_address=10,"
                "issue_measure=4,appeal_or_annul_measure=3,discover_alias=2,purge_dossier=2,new_person=5")
-
-
-def _caught_up(chain: Chain) -> bool:
-    with chain.agdref.connect() as conn:
-        legacy_rows = sum(conn.execute(select(func.count()).select_from(legacy.metadata.tables[f"agdref.{t}"]))
-                          .scalar_one() for t in legacy.CAPTURED_TABLES)
-    with chain.anef.connect() as conn:
-        kept = conn.execute(select(func.count()).select_from(legacy_row).where(~legacy_row.c.deleted)).scalar_one()
-    return kept == legacy_rows and compare_dossiers(chain.agdref, chain.anef).consistent
 
 
 def test_the_overlap_workload_leaves_anef_equal_to_the_mapping_of_agdref(chain: Chain):
@@ -41,4 +27,4 @@ def test_the_overlap_workload_leaves_anef_equal_to_the_mapping_of_agdref(chain: 
     assert done.returncode == 0, done.stderr[-3000:]
     written = dict(part.rsplit(" ", 1) for part in done.stdout.split(": ", 1)[1].strip().split(", "))
     assert int(written["decide_application"]) > 0 and int(written["purge_dossier"]) > 0
-    wait_for(lambda: _caught_up(chain), 120, "ANEF to match the mapping of the final AGDREF")
+    wait_for(lambda: settled(chain.agdref, chain.anef), 120, "ANEF to match the mapping of the final AGDREF")

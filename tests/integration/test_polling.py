@@ -2,22 +2,12 @@
 ANEF ends up as the mapping of AGDREF says: inserts, updates and deletes, across a restart."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
-from reconciliation.dossiers import compare_dossiers
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import legacy_row, usager
+from schemas.anef_tables import usager
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, wait_for
-
-
-def _settled(chain: Chain) -> bool:
-    with chain.agdref.connect() as conn:
-        rows = sum(conn.execute(select(func.count()).select_from(legacy.metadata.tables[f"agdref.{t}"])).scalar_one()
-                   for t in legacy.CAPTURED_TABLES)
-    with chain.anef.connect() as conn:
-        kept = conn.execute(select(func.count()).select_from(legacy_row).where(~legacy_row.c.deleted)).scalar_one()
-    return kept == rows and compare_dossiers(chain.agdref, chain.anef).consistent
+from tests.integration.conftest import Chain, settled, wait_for
 
 
 def test_the_polling_connector_carries_inserts_updates_and_deletes_across_a_restart(chain: Chain):
@@ -26,7 +16,7 @@ def test_the_polling_connector_carries_inserts_updates_and_deletes_across_a_rest
     poller = chain.process("connector")
     poller.start("connector", "run", "--mode", "polling", "--interval", "0.5", env=env)
     chain.process("worker").start("worker", env=env)
-    wait_for(lambda: _settled(chain), 120, "the initial read to reach ANEF")
+    wait_for(lambda: settled(chain.agdref, chain.anef), 120, "the initial read to reach ANEF")
 
     with chain.agdref.begin() as conn:
         someone = conn.execute(select(legacy.etranger.c.num_etranger).where(legacy.etranger.c.ind_alias == "N")
@@ -41,7 +31,7 @@ def test_the_polling_connector_carries_inserts_updates_and_deletes_across_a_rest
             table = legacy.metadata.tables[f"agdref.{name}"]
             conn.execute(delete(table).where(table.c.num_etranger == gone))
     poller.start("connector", "run", "--mode", "polling", "--interval", "0.5", env=env)
-    wait_for(lambda: _settled(chain), 120, "ANEF to follow the update and the purge")
+    wait_for(lambda: settled(chain.agdref, chain.anef), 120, "ANEF to follow the update and the purge")
     with chain.anef.connect() as conn:
         names = dict(conn.execute(select(usager.c.numero_etranger, usager.c.nom_naissance)).all())
     assert names[someone.strip().rjust(10, "0")] == "POLLED"

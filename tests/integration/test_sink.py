@@ -106,6 +106,16 @@ def test_an_alias_discovered_later_gives_its_permits_to_the_reference_and_loses_
     assert _one(chain, titre, "T000000001", "numero_titre")["numero_etranger"] == "0000000001"
 
 
+def test_an_alias_whose_reference_is_purged_becomes_a_parked_dossier_of_its_own(chain: Chain):
+    sink = DossierSink(chain.anef)
+    alias = {**PERSON, "num_etranger": "0000000002", "ind_alias": "O", "num_etranger_ref": "0000000001"}
+    sink.apply([person(60), change("etranger", 61, alias)])
+    assert _one(chain, usager, "0000000001")["numeros_alias"] == ["0000000002"]
+    sink.apply([change("etranger", 62, None, PERSON)])  # the reference purged; nothing touches the alias
+    assert _one(chain, usager, "0000000001") is None
+    assert _one(chain, parked, "0000000002")["reason"] == "ALIAS_SANS_REFERENCE"
+
+
 def test_an_erasure_blocked_by_rows_anef_created_is_parked_not_lost(chain: Chain):
     from schemas.anef_tables import demande
 

@@ -1,0 +1,208 @@
+"""Backfill figure: N persons seeded in AGDREF, from the connector's snapshot to every dossier
+committed in ANEF (or parked), in persons per second; and the worker's memory while it runs.
+
+Baselines in the same run, on the same machine and services:
+- raw Kafka: produce then consume as many messages, of the same average size, as the legacy
+  topics received (kafka-python, batched, no processing): what moving the bytes alone costs;
+- PostgreSQL COPY of the same ANEF rows into empty copies of the ANEF tables: what writing the
+  result alone costs.
+
+    .venv/bin/python -m bench.backfill [--persons 100000] [--workers 1]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import secrets
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from sqlalchemy import func, select
+
+from bench.common import Stopwatch, figure, scratch_database
+from cli.processes import Background
+from common.db import psycopg2_dsn
+from common.kafka_admin import ensure_topics
+from connectors import source
+from infra.database import init_agdref, init_anef
+from infra.profile import profile
+from schemas.agdref_tables import CAPTURED_TABLES
+from schemas.anef_tables import ANEF_TABLES, legacy_row, parked, pending, usager
+from schemas.envelope import topic_name
+from synthetic.seed import seed_population
+
+
+def _rss_mb(pid: int | None) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, TypeError):
+        pass
+    return 0.0
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the workers' resident memory every second (``samples``: (elapsed s, MB))."""
+
+    def __init__(self, processes: list[Background]) -> None:
+        super().__init__(daemon=True)
+        self.processes, self.samples, self.stopped = processes, [], threading.Event()
+        self.started_at = time.monotonic()
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.samples.append((time.monotonic() - self.started_at, max(_rss_mb(p.pid) for p in self.processes)))
+
+
+def _count(db, table) -> int:
+    with db.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _topic_volume(bootstrap: str, topics: list[str]) -> tuple[int, int]:
+    """(messages, average value size) of the legacy topics, the size from a sample of each."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000)
+    parts = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+    messages = sum(consumer.end_offsets(parts).values())
+    consumer.assign(parts)
+    consumer.seek_to_beginning()
+    sizes = []
+    for record in consumer:
+        sizes.append(len(record.value or b"") + len(record.key or b""))
+        if len(sizes) >= 20_000:
+            break
+    consumer.close()
+    return messages, int(sum(sizes) / max(1, len(sizes)))
+
+
+def raw_kafka_rate(bootstrap: str, messages: int, size: int, partitions: int) -> float:
+    """Messages per second to produce then consume ``messages`` values of ``size`` bytes."""
+    topic = "bench-raw-" + secrets.token_hex(3)
+    ensure_topics(bootstrap, [topic], partitions)
+    payload = secrets.token_bytes(size)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=1 << 20,
+                             compression_type=None, max_request_size=8 << 20)
+    with Stopwatch() as watch:
+        for i in range(messages):
+            producer.send(topic, key=str(i).encode(), value=payload)
+        producer.flush()
+        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                 enable_auto_commit=False, fetch_max_bytes=64 << 20, max_poll_records=20_000)
+        seen = 0
+        while seen < messages:
+            for records in consumer.poll(timeout_ms=1000).values():
+                seen += len(records)
+        consumer.close()
+    producer.close()
+    return messages / watch.seconds
+
+
+def copy_rate(anef_url: str, persons: int) -> float:
+    """Persons per second to COPY the ANEF rows the backfill wrote into empty copies of the tables."""
+    import psycopg2
+
+    conn = psycopg2.connect(psycopg2_dsn(anef_url))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE SCHEMA bench_copy")
+            for table in ANEF_TABLES:
+                cur.execute(f"CREATE TABLE bench_copy.{table.name} (LIKE anef.{table.name} INCLUDING ALL)")
+            dumps = {}
+            for table in ANEF_TABLES:
+                buffer = io.BytesIO()
+                cur.copy_expert(f"COPY anef.{table.name} TO STDOUT", buffer)
+                dumps[table.name] = buffer.getvalue()
+        conn.commit()
+        with Stopwatch() as watch, conn.cursor() as cur:
+            for name, data in dumps.items():
+                cur.copy_expert(f"COPY bench_copy.{name} FROM STDIN", io.BytesIO(data))
+            conn.commit()
+        return persons / watch.seconds
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--baseline-messages", type=int, default=2_000_000,
+                        help="at most this many messages for the raw Kafka baseline (a rate; enough to be steady)")
+    args = parser.parse_args()
+    p = profile("demo")
+    with scratch_database("backfill_agdref", start_kafka=True) as (agdref_url, agdref), \
+            scratch_database("backfill_anef") as (anef_url, anef):
+        init_agdref(agdref)
+        init_anef(anef)
+        with Stopwatch() as seeding:
+            seeded = seed_population(agdref, args.persons, seed=5)
+        rows = sum(seeded.values())
+        print(f"seeded {args.persons:,} persons, {rows:,} legacy rows in {seeding.seconds:.1f}s")
+        name = "b" + secrets.token_hex(3)
+        partitions = 6
+        env = {"AGDREF_DATABASE_URL": agdref_url, "ANEF_DATABASE_URL": anef_url, "KAFKA_BOOTSTRAP_SERVERS":
+               p.bootstrap_servers, "KAFKA_TOPIC_PREFIX": name, "REPLICATION_SLOT": name, "PUBLICATION": name,
+               "WORKER_ID": f"worker-{name}", "WORKER_METRICS_PORT": "0", "LOG_FORMAT": "json",
+               "KAFKA_TOPIC_PARTITIONS": str(partitions)}
+        folder = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+        topics = [topic_name(name, t) for t in CAPTURED_TABLES]
+        ensure_topics(p.bootstrap_servers, topics, partitions)
+        connector = Background("connector", folder)
+        workers = [Background(f"worker{i}", folder) for i in range(args.workers)]
+        try:
+            with Stopwatch() as backfill:
+                for w in workers:
+                    w.start("worker", env=env)
+                connector.start("connector", "run", "--snapshot", "initial", env=env)
+                memory = MemoryWatch(workers)
+                memory.start()
+                last = 0.0
+                while True:
+                    kept, waiting = _count(anef, legacy_row), _count(anef, pending)
+                    if kept >= rows and waiting == 0:
+                        break
+                    for proc in [connector, *workers]:
+                        if proc.pid is None:
+                            raise SystemExit(f"{proc.name} stopped; see {proc.log_file}")
+                    if time.monotonic() - last > 10:
+                        last = time.monotonic()
+                        print(f"  {backfill_elapsed(backfill):6.0f}s  legacy rows kept {kept:,}/{rows:,}, "
+                              f"dossiers waiting {waiting:,}, worker RSS {memory.samples[-1][1] if memory.samples else 0:.0f} MB",
+                              flush=True)
+                    time.sleep(0.5)
+                memory.stopped.set()
+        finally:
+            for proc in [*workers, connector]:
+                proc.stop()
+        migrated, parked_count = _count(anef, usager), _count(anef, parked)
+        print(f"ANEF: {migrated:,} usagers, {parked_count:,} dossiers parked; logs in {folder}")
+        messages, size = _topic_volume(p.bootstrap_servers, topics)
+        sample = min(messages, args.baseline_messages)
+        raw = raw_kafka_rate(p.bootstrap_servers, sample, size, partitions) / (messages / args.persons)
+        copy = copy_rate(anef_url, args.persons)
+        rate = args.persons / backfill.seconds
+        peak = max((mb for _, mb in memory.samples), default=0.0)
+        print(f"\n{args.persons:,} persons, {messages:,} change events (avg {size} bytes), "
+              f"{args.workers} worker(s), 2 cores")
+        figure("backfill, snapshot to ANEF committed", rate, "persons/s", "goal >= 4,000")
+        figure("baseline: raw Kafka produce + consume", raw, "persons/s")
+        figure("baseline: PostgreSQL COPY of the ANEF rows", copy, "persons/s")
+        figure("ratio backfill / raw Kafka", rate / raw, "")
+        figure("ratio backfill / COPY", rate / copy, "")
+        figure("worker memory, peak RSS", peak, "MB", "goal <= 1,024")
+        tail = [mb for t, mb in memory.samples if t > backfill.seconds / 2]
+        if tail:
+            figure("worker memory, mean RSS over the second half", sum(tail) / len(tail), "MB")
+        source.drop(agdref, name, name)
+
+
+def backfill_elapsed(watch: Stopwatch) -> float:
+    return time.perf_counter() - watch.started
+
+
+if __name__ == "__main__":
+    main()

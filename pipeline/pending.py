@@ -1,0 +1,139 @@
+"""Dossiers waiting to be rebuilt, and the legacy transactions they wait for.
+
+The sink works in two steps, each one database transaction: recording a batch of legacy changes
+marks the numbers it touched here (``mark``); the rebuild picks the numbers that are ready
+(``pick``), rebuilds and writes their dossiers, and removes them (``done``). Between the two:
+
+- a number touched again is still one entry (rebuilt once, whatever the number of touches);
+- a snapshot read makes its entry wait ``settle`` seconds more: a backfill brings a person's rows
+  table after table, and rebuilding after each table would multiply the work by the number of tables;
+- a number touched by a legacy transaction not yet complete (its END marker missing, or fewer of
+  its events recorded than the marker counts) waits until it is, at most ``wait`` seconds: ANEF
+  never shows half of a legacy transaction, and a marker lost for good delays, never blocks.
+
+Locks: entries are upserted and deleted in sorted order, so recorders and rebuilders running side
+by side (several workers) queue behind each other and never deadlock. Blocking (synchronous
+SQLAlchemy), inside the caller's transaction.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, text
+
+from pipeline.actions import TransactionEnd
+
+TRANSACTIONS = "migration.legacy_transaction"
+MEMBERS = "migration.transaction_member"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One picked entry: the number, how often it was touched, the newest change it waits for."""
+
+    numero: str
+    version: int
+    position: int
+    committed_at: datetime
+
+
+@dataclass
+class Touches:
+    """What a recorded batch touched: per number its newest position and commit time (ms), which
+    numbers a live change touched, and per legacy transaction its recorded events and numbers."""
+
+    latest: dict[str, tuple[int, int]]
+    live: set[str]
+    transactions: dict[str, int]
+    members: dict[str, set[str]]
+
+    @classmethod
+    def empty(cls) -> "Touches":
+        return cls({}, set(), Counter(), defaultdict(set))
+
+
+def mark(conn: Connection, touches: Touches, settle_seconds: float) -> None:
+    """Mark every touched number as waiting; count the transactions' recorded events."""
+    if touches.latest:
+        rows = [{"n": n, "p": p, "c": datetime.fromtimestamp(ms / 1000, tz=timezone.utc),
+                 "s": 0.0 if n in touches.live else settle_seconds}
+                for n, (p, ms) in sorted(touches.latest.items())]
+        # A live change makes the dossier ready now; a snapshot read pushes it to after the settling.
+        conn.execute(text(
+            "INSERT INTO migration.pending AS p (numero_etranger, position, committed_at, ready_at)"
+            " VALUES (:n, :p, :c, now() + make_interval(secs => :s))"
+            " ON CONFLICT (numero_etranger) DO UPDATE SET version = p.version + 1,"
+            " position = greatest(p.position, excluded.position),"
+            " committed_at = greatest(p.committed_at, excluded.committed_at),"
+            " ready_at = CASE WHEN excluded.ready_at <= now() THEN least(p.ready_at, excluded.ready_at)"
+            "                 ELSE greatest(p.ready_at, excluded.ready_at) END"), rows)
+    if touches.transactions:
+        ids = sorted(touches.transactions)
+        conn.execute(text(
+            f"INSERT INTO {TRANSACTIONS} AS t (id, seen) VALUES (:id, :n)"
+            " ON CONFLICT (id) DO UPDATE SET seen = t.seen + excluded.seen"),
+            [{"id": i, "n": touches.transactions[i]} for i in ids])
+        members = [{"id": i, "n": n} for i in ids for n in sorted(touches.members[i])]
+        if members:
+            conn.execute(text(f"INSERT INTO {MEMBERS} (transaction_id, numero_etranger) VALUES (:id, :n)"
+                              " ON CONFLICT DO NOTHING"), members)
+        _forget_complete(conn, ids)
+
+
+def end_transactions(conn: Connection, ends: list[TransactionEnd]) -> None:
+    """Record the END markers: from now on each transaction knows how many events make it whole."""
+    if not ends:
+        return
+    ids = sorted({e.transaction for e in ends})
+    counts = {e.transaction: e.event_count for e in ends}
+    conn.execute(text(
+        f"INSERT INTO {TRANSACTIONS} AS t (id, expected) VALUES (:id, :n)"
+        " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), [{"id": i, "n": counts[i]} for i in ids])
+    _forget_complete(conn, ids)
+
+
+def _forget_complete(conn: Connection, ids: list[str]) -> None:
+    done = conn.execute(text(f"DELETE FROM {TRANSACTIONS} WHERE id = ANY(:ids) AND seen >= expected RETURNING id"),
+                        {"ids": ids}).scalars().all()
+    if done:
+        conn.execute(text(f"DELETE FROM {MEMBERS} WHERE transaction_id = ANY(:ids)"), {"ids": list(done)})
+
+
+def pick(conn: Connection, limit: int, wait_seconds: float) -> list[Waiting]:
+    """Up to ``limit`` ready numbers, the longest waiting first, none touched by an incomplete
+    transaction younger than ``wait_seconds``. An entry another rebuilder holds is skipped."""
+    rows = conn.execute(text(
+        "SELECT p.numero_etranger, p.version, p.position, p.committed_at FROM migration.pending p"
+        " WHERE p.ready_at <= now()"
+        f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
+        "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
+        "   AND t.first_seen > now() - make_interval(secs => :wait))"
+        " ORDER BY p.ready_at LIMIT :limit FOR UPDATE SKIP LOCKED"), {"limit": limit, "wait": wait_seconds}).all()
+    return [Waiting(r[0], r[1], int(r[2]), r[3]) for r in rows]
+
+
+def done(conn: Connection, picked: list[Waiting]) -> None:
+    """Remove the rebuilt entries (each still locked by ``pick``). An entry touched since it was
+    picked stays (its version moved on): the newer change gets its own rebuild."""
+    if not picked:
+        return
+    conn.execute(text(
+        "DELETE FROM migration.pending p USING unnest(CAST(:n AS text[]), CAST(:v AS int[])) AS d(n, v)"
+        " WHERE p.numero_etranger = d.n AND p.version = d.v"),
+        {"n": [w.numero for w in picked], "v": [w.version for w in picked]})
+
+
+def forget_abandoned(conn: Connection, older_than_seconds: float) -> int:
+    """Drop transactions that never completed (a marker or an event lost, a dead letter) once they
+    no longer hold anything back; returns how many."""
+    gone = conn.execute(text(f"DELETE FROM {TRANSACTIONS} WHERE first_seen < now() - make_interval(secs => :s)"
+                             " RETURNING id"), {"s": older_than_seconds}).scalars().all()
+    if gone:
+        conn.execute(text(f"DELETE FROM {MEMBERS} WHERE transaction_id = ANY(:ids)"), {"ids": list(gone)})
+    return len(gone)
+
+
+def backlog(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM migration.pending")).scalar_one()
