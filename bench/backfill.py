@@ -3,7 +3,7 @@ committed in ANEF (or parked), in persons per second; and the worker's memory wh
 
 Baselines in the same run, on the same machine and services:
 - raw Kafka: produce then consume as many messages, of the same average size, as the legacy
-  topics received (kafka-python, batched, no processing): what moving the bytes alone costs;
+  topics received (aiokafka, batched, no processing): what moving the bytes alone costs;
 - PostgreSQL COPY of the same ANEF rows into empty copies of the ANEF tables: what writing the
   result alone costs.
 
@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from bench.common import Stopwatch, figure, scratch_database
@@ -58,6 +58,34 @@ class MemoryWatch(threading.Thread):
             self.samples.append((time.monotonic() - self.started_at, max(_rss_mb(p.pid) for p in self.processes)))
 
 
+METRICS_PORT = 9190
+
+
+def _batch_figures(ports: list[int]) -> dict[str, float]:
+    """Mean sizes and durations of the workers' sink transactions, from their /metrics."""
+    import re
+    import urllib.request
+
+    sums: dict[str, float] = {}
+    for port in ports:
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        for name, labels, value in re.findall(r"^(agdref_anef_\w+_(?:sum|count))(\{[^}]*\})? ([0-9.e+]+)$", page, re.M):
+            key = name + (labels or "")
+            sums[key] = sums.get(key, 0.0) + float(value)
+
+    def mean(metric: str, labels: str = "") -> float:
+        return sums.get(f"{metric}_sum{labels}", 0.0) / max(1.0, sums.get(f"{metric}_count{labels}", 0.0))
+
+    record, rebuild = '{step="record"}', '{step="rebuild"}'
+    return {
+        "record transactions": sums.get(f"agdref_anef_sink_batch_seconds_count{record}", 0.0),
+        "mean record batch (changes)": mean("agdref_anef_sink_batch_changes"),
+        "mean record transaction (s)": mean("agdref_anef_sink_batch_seconds", record),
+        "mean rebuild batch (dossiers)": mean("agdref_anef_rebuild_batch_dossiers"),
+        "mean rebuild transaction (s)": mean("agdref_anef_sink_batch_seconds", rebuild),
+    }
+
+
 def _count(db, table) -> int:
     with db.connect() as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -80,25 +108,36 @@ def _topic_volume(bootstrap: str, topics: list[str]) -> tuple[int, int]:
 
 
 def raw_kafka_rate(bootstrap: str, messages: int, size: int, partitions: int) -> float:
-    """Messages per second to produce then consume ``messages`` values of ``size`` bytes."""
+    """Messages per second to produce then consume ``messages`` values of ``size`` bytes, with
+    aiokafka (the client the connector's producer and the worker use; kafka-python is ~6x slower)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
     topic = "bench-raw-" + secrets.token_hex(3)
     ensure_topics(bootstrap, [topic], partitions)
     payload = secrets.token_bytes(size)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=1 << 20,
-                             compression_type=None, max_request_size=8 << 20)
-    with Stopwatch() as watch:
-        for i in range(messages):
-            producer.send(topic, key=str(i).encode(), value=payload)
-        producer.flush()
-        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                 enable_auto_commit=False, fetch_max_bytes=64 << 20, max_poll_records=20_000)
+
+    async def run() -> float:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=1 << 20,
+                                    max_request_size=8 << 20)
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                    enable_auto_commit=False, fetch_max_bytes=64 << 20,
+                                    max_partition_fetch_bytes=16 << 20)
+        await producer.start()
+        started = time.perf_counter()
+        acks = [await producer.send(topic, key=str(i).encode(), value=payload) for i in range(messages)]
+        await asyncio.gather(*acks)
+        await producer.stop()
+        await consumer.start()
         seen = 0
         while seen < messages:
-            for records in consumer.poll(timeout_ms=1000).values():
-                seen += len(records)
-        consumer.close()
-    producer.close()
-    return messages / watch.seconds
+            batch = await consumer.getmany(timeout_ms=1000, max_records=50_000)
+            seen += sum(len(records) for records in batch.values())
+        await consumer.stop()
+        return messages / (time.perf_counter() - started)
+
+    return asyncio.run(run())
 
 
 def copy_rate(anef_url: str, persons: int) -> float:
@@ -155,8 +194,8 @@ def main() -> None:
         workers = [Background(f"worker{i}", folder) for i in range(args.workers)]
         try:
             with Stopwatch() as backfill:
-                for w in workers:
-                    w.start("worker", env=env)
+                for i, w in enumerate(workers):
+                    w.start("worker", env={**env, "WORKER_METRICS_PORT": str(METRICS_PORT + i)})
                 connector.start("connector", "run", "--snapshot", "initial", env=env)
                 memory = MemoryWatch(workers)
                 memory.start()
@@ -175,6 +214,7 @@ def main() -> None:
                               flush=True)
                     time.sleep(0.5)
                 memory.stopped.set()
+            batches = _batch_figures([METRICS_PORT + i for i in range(len(workers))])
         finally:
             for proc in [*workers, connector]:
                 proc.stop()
@@ -194,6 +234,8 @@ def main() -> None:
         figure("ratio backfill / raw Kafka", rate / raw, "")
         figure("ratio backfill / COPY", rate / copy, "")
         figure("worker memory, peak RSS", peak, "MB", "goal <= 1,024")
+        for name, value in batches.items():
+            figure(name, value, "")
         tail = [mb for t, mb in memory.samples if t > backfill.seconds / 2]
         if tail:
             figure("worker memory, mean RSS over the second half", sum(tail) / len(tail), "MB")

@@ -40,8 +40,11 @@ class Settings(BaseSettings):
     sink_batch_seconds: float = Field(0.05, gt=0, description="How long a batch may wait to fill (adds to freshness).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
     snapshot_settle_seconds: float = Field(
-        20.0, ge=0, description="How long a dossier touched by snapshot reads waits for more of its rows "
-        "(a backfill brings them table after table) before it is rebuilt.")
+        5.0, ge=0, description="Dossiers touched only by snapshot reads are rebuilt once no snapshot read has "
+        "arrived for this long: a backfill brings a person's rows table after table, and rebuilding after each "
+        "table would multiply the work.")
+    snapshot_max_wait_seconds: float = Field(
+        1800.0, ge=0, description="How long such a dossier waits at most while a long snapshot goes on.")
     transaction_wait_seconds: float = Field(
         10.0, ge=0, description="How long a dossier waits for the rest of an incomplete legacy transaction.")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Table, delete
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DataError, IntegrityError
 
+from common.bulk import upsert
 from pipeline import conflicts
 from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from schemas.anef_tables import attestation, demande, mesure_eloignement, parked, titre, usager
@@ -104,16 +104,7 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
-    """One compiled statement, many rows: SQLAlchemy batches them into multi-row VALUES
-    ("insertmanyvalues") without compiling a statement per batch size."""
-    if not rows:
-        return
-    stmt = insert(table)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[table.c[key]],
-        set_={c: stmt.excluded[c] for c in rows[0] if c != key},
-        where=table.c.origine == "AGDREF",
-    ), rows)
+    upsert(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'")
 
 
 def _park(conn: Connection, rejected: list[Rebuilt]) -> None:
@@ -126,8 +117,4 @@ def _park(conn: Connection, rejected: list[Rebuilt]) -> None:
             remediations=[{"reason": r.reason.value, "table": r.table, "key": r.key, "field": r.field,
                            "detail": r.detail} for r in d.outcome.remediations],
         ))
-    stmt = insert(parked)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[parked.c.numero_etranger],
-        set_={c: stmt.excluded[c] for c in rows[0] if c != "numero_etranger"},
-    ), rows)
+    upsert(conn, parked, rows, conflict=("numero_etranger",))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 from functools import partial
 
@@ -50,6 +51,10 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         web_enabled=False,
+        # On SIGTERM Faust would otherwise wait for every buffered event to be acknowledged, and a
+        # batch still buffered by take_events never is: the worker hung in Consumer.wait_empty.
+        # What is not acknowledged is read again after the restart, and the sink makes that harmless.
+        stream_wait_empty=False,
         # Offsets are committed often so a restarted worker replays little; replays are harmless.
         broker_commit_every=1000,
         broker_commit_interval=1.0,
@@ -64,7 +69,8 @@ def create_app(settings: Settings) -> faust.App:
                        value_type=bytes, key_type=bytes)
     dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     sink = DossierSink(engine(settings.anef_database_url, pool_size=3), settings.snapshot_settle_seconds,
-                       settings.transaction_wait_seconds)
+                       settings.transaction_wait_seconds, settings.snapshot_max_wait_seconds,
+                       f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}")
     guard = RejectionGuard(settings.max_rejection_rate, settings.rejection_window, settings.rejection_minimum)
     recorded = asyncio.Event()  # wakes the rebuild as soon as a batch is recorded
     processed: dict = {}        # TopicPartition → next offset to process (consumer lag)

@@ -18,7 +18,8 @@ BATCH_SECONDS = Histogram("agdref_anef_sink_batch_seconds", "Duration of one sin
 REBUILD_SIZE = Histogram("agdref_anef_rebuild_batch_dossiers", "Dossiers per rebuild transaction.",
                          buckets=(1, 10, 50, 100, 500, 1000, 2000))
 FRESHNESS = Histogram("agdref_anef_freshness_seconds", "ANEF commit time minus the legacy commit time.",
-                      buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600))
+                      buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
+                               60, 300, 3600))
 CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
                      ["topic", "partition"])
 

@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, select, text
+
+from common.bulk import upsert
 
 from pipeline.actions import RowChange
 from pipeline.pending import Touches
@@ -43,14 +44,14 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             newest[(change.table, change.key)] = change
     if not newest:
         return result
+    idents = list(newest)
     kept = {
         (r.source_table, r.source_key): r
-        for r in conn.execute(
-            select(legacy_row.c.source_table, legacy_row.c.source_key, legacy_row.c.position,
-                   legacy_row.c.numero_etranger, legacy_row.c.alias_of)
-            .where(tuple_(legacy_row.c.source_table, legacy_row.c.source_key).in_(list(newest)))
-            .with_for_update()
-        )
+        for r in conn.execute(text(
+            "SELECT l.source_table, l.source_key, l.position, l.numero_etranger, l.alias_of"
+            " FROM migration.legacy_row l JOIN unnest(CAST(:t AS text[]), CAST(:k AS text[])) AS i(t, k)"
+            " ON l.source_table = i.t AND l.source_key = i.k FOR UPDATE OF l"),
+            {"t": [t for t, _ in idents], "k": [k for _, k in idents]})
     }
     for change in changes:  # every new event counts towards its transaction, even one a later one replaces
         before = kept.get((change.table, change.key))
@@ -74,13 +75,7 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             is_alias=change.is_alias, position=change.position, deleted=change.row is None, row=change.row,
             committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=timezone.utc),
         ))
-    if rows:
-        stmt = insert(legacy_row)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[legacy_row.c.source_table, legacy_row.c.source_key],
-            set_={c: stmt.excluded[c] for c in ("numero_etranger", "alias_of", "is_alias", "position", "deleted",
-                                                 "row", "committed_at")} | {"written_at": func.now()},
-        ), rows)
+    upsert(conn, legacy_row, rows, conflict=("source_table", "source_key"), also_set="written_at = now()")
     result.applied = len(rows)
     result.replays = len(changes) - len(rows)
     return result

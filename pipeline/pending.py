@@ -5,8 +5,10 @@ marks the numbers it touched here (``mark``); the rebuild picks the numbers that
 (``pick``), rebuilds and writes their dossiers, and removes them (``done``). Between the two:
 
 - a number touched again is still one entry (rebuilt once, whatever the number of touches);
-- a snapshot read makes its entry wait ``settle`` seconds more: a backfill brings a person's rows
-  table after table, and rebuilding after each table would multiply the work by the number of tables;
+- a number only snapshot reads touched waits until the snapshot is over (no snapshot read
+  recorded by any worker for ``settle`` seconds, or ``max_wait`` at most): a backfill brings a
+  person's rows table after table, and rebuilding after each table would multiply the work by
+  the number of tables, while a live change is rebuilt at once;
 - a number touched by a legacy transaction not yet complete (its END marker missing, or fewer of
   its events recorded than the marker counts) waits until it is, at most ``wait`` seconds: ANEF
   never shows half of a legacy transaction, and a marker lost for good delays, never blocks.
@@ -54,21 +56,25 @@ class Touches:
         return cls({}, set(), Counter(), defaultdict(set))
 
 
-def mark(conn: Connection, touches: Touches, settle_seconds: float) -> None:
-    """Mark every touched number as waiting; count the transactions' recorded events."""
+def mark(conn: Connection, touches: Touches, worker_id: str) -> None:
+    """Mark every touched number as waiting; note the snapshot reads; count the transactions'
+    recorded events."""
     if touches.latest:
-        rows = [{"n": n, "p": p, "c": datetime.fromtimestamp(ms / 1000, tz=timezone.utc),
-                 "s": 0.0 if n in touches.live else settle_seconds}
-                for n, (p, ms) in sorted(touches.latest.items())]
-        # A live change makes the dossier ready now; a snapshot read pushes it to after the settling.
+        numbers = sorted(touches.latest)
         conn.execute(text(
-            "INSERT INTO migration.pending AS p (numero_etranger, position, committed_at, ready_at)"
-            " VALUES (:n, :p, :c, now() + make_interval(secs => :s))"
+            "INSERT INTO migration.pending AS p (numero_etranger, position, committed_at, live)"
+            " SELECT * FROM unnest(CAST(:n AS text[]), CAST(:p AS numeric[]), CAST(:c AS timestamptz[]),"
+            " CAST(:l AS boolean[]))"
             " ON CONFLICT (numero_etranger) DO UPDATE SET version = p.version + 1,"
             " position = greatest(p.position, excluded.position),"
-            " committed_at = greatest(p.committed_at, excluded.committed_at),"
-            " ready_at = CASE WHEN excluded.ready_at <= now() THEN least(p.ready_at, excluded.ready_at)"
-            "                 ELSE greatest(p.ready_at, excluded.ready_at) END"), rows)
+            " committed_at = greatest(p.committed_at, excluded.committed_at), live = p.live OR excluded.live"),
+            {"n": numbers, "p": [touches.latest[n][0] for n in numbers],
+             "c": [datetime.fromtimestamp(touches.latest[n][1] / 1000, tz=timezone.utc) for n in numbers],
+             "l": [n in touches.live for n in numbers]})
+        if len(touches.live) < len(numbers):  # some numbers were touched by snapshot reads only
+            conn.execute(text(
+                "INSERT INTO migration.snapshot_activity AS a (worker_id, last_read_at) VALUES (:w, now())"
+                " ON CONFLICT (worker_id) DO UPDATE SET last_read_at = now()"), {"w": worker_id})
     if touches.transactions:
         ids = sorted(touches.transactions)
         conn.execute(text(
@@ -101,17 +107,32 @@ def _forget_complete(conn: Connection, ids: list[str]) -> None:
         conn.execute(text(f"DELETE FROM {MEMBERS} WHERE transaction_id = ANY(:ids)"), {"ids": list(done)})
 
 
-def pick(conn: Connection, limit: int, wait_seconds: float) -> list[Waiting]:
+def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: float,
+         max_wait_seconds: float) -> list[Waiting]:
     """Up to ``limit`` ready numbers, the longest waiting first, none touched by an incomplete
-    transaction younger than ``wait_seconds``. An entry another rebuilder holds is skipped."""
-    rows = conn.execute(text(
-        "SELECT p.numero_etranger, p.version, p.position, p.committed_at FROM migration.pending p"
-        " WHERE p.ready_at <= now()"
-        f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
-        "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
-        "   AND t.first_seen > now() - make_interval(secs => :wait))"
-        " ORDER BY p.ready_at LIMIT :limit FOR UPDATE SKIP LOCKED"), {"limit": limit, "wait": wait_seconds}).all()
-    return [Waiting(r[0], r[1], int(r[2]), r[3]) for r in rows]
+    transaction younger than ``wait_seconds``. An entry another rebuilder holds is skipped.
+
+    While snapshot reads keep coming (one recorded in the last ``settle_seconds``), numbers only
+    snapshot reads touched wait, unless they have waited ``max_wait_seconds`` already."""
+    quiet = conn.execute(text(
+        "SELECT coalesce(max(last_read_at) < now() - make_interval(secs => :s), true)"
+        " FROM migration.snapshot_activity"), {"s": settle_seconds}).scalar_one()
+    picked: list[Waiting] = []
+    conditions = ["true"] if quiet else ["p.live", "p.since < now() - make_interval(secs => :max_wait)"]
+    for condition in conditions:  # one indexed scan each (an OR of the two would scan every entry)
+        if len(picked) >= limit:
+            break
+        rows = conn.execute(text(
+            "SELECT p.numero_etranger, p.version, p.position, p.committed_at FROM migration.pending p"
+            f" WHERE {condition} AND NOT (p.numero_etranger = ANY(CAST(:taken AS text[])))"
+            f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
+            "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
+            "   AND t.first_seen > now() - make_interval(secs => :wait))"
+            " ORDER BY p.since LIMIT :limit FOR UPDATE OF p SKIP LOCKED"),
+            {"limit": limit - len(picked), "wait": wait_seconds, "max_wait": max_wait_seconds,
+             "taken": [w.numero for w in picked]}).all()
+        picked += [Waiting(r[0], r[1], int(r[2]), r[3]) for r in rows]
+    return picked
 
 
 def done(conn: Connection, picked: list[Waiting]) -> None:

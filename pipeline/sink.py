@@ -41,10 +41,12 @@ class SinkResult:
 
 
 class DossierSink:
-    def __init__(self, db: Engine, settle_seconds: float = 0.0, transaction_wait_seconds: float = 10.0) -> None:
+    def __init__(self, db: Engine, settle_seconds: float = 0.0, transaction_wait_seconds: float = 10.0,
+                 snapshot_max_wait_seconds: float = 1800.0, worker_id: str = "sink") -> None:
         self._db = db
-        self._settle = settle_seconds
+        self._settle, self._max_wait = settle_seconds, snapshot_max_wait_seconds
         self._wait = transaction_wait_seconds
+        self._worker_id = worker_id
 
     def record(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
         """Keep the batch and mark what it touched, atomically; raises (and commits nothing) if
@@ -55,7 +57,7 @@ class DossierSink:
         with self._db.begin() as conn:
             recorded = mirror.record(conn, changes)
             result.applied, result.replays = recorded.applied, recorded.replays
-            pending.mark(conn, recorded.touches, self._settle)
+            pending.mark(conn, recorded.touches, self._worker_id)
             pending.end_transactions(conn, list(ends))
         return result
 
@@ -63,7 +65,7 @@ class DossierSink:
         """Rebuild and write up to ``limit`` waiting dossiers that are ready, atomically."""
         result = SinkResult()
         with self._db.begin() as conn:
-            picked = pending.pick(conn, limit, self._wait)
+            picked = pending.pick(conn, limit, self._wait, self._settle, self._max_wait)
             if not picked:
                 return result
             latest = {w.numero: (w.position, int(w.committed_at.timestamp() * 1000)) for w in picked}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy import (
-    ARRAY, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer,
+    ARRAY, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
     MetaData, Numeric, Table, Text, text,
 )
 
@@ -143,7 +143,7 @@ legacy_row = Table(
     Column("source_table", Text, primary_key=True),
     Column("source_key", Text, primary_key=True),
     Column("numero_etranger", Text, nullable=False, index=True),  # normalised owner (raw if unreadable)
-    Column("alias_of", Text, index=True),   # etranger rows flagged as alias: the normalised reference
+    Column("alias_of", Text),   # etranger rows flagged as alias: the normalised reference
     Column("is_alias", Boolean, nullable=False, server_default=text("false")),
     # commit order and log position as one number (schemas.envelope.ChangeEvent.position): > 64 bits
     Column("position", Numeric(40, 0), nullable=False),
@@ -151,6 +151,8 @@ legacy_row = Table(
     Column("deleted", Boolean, nullable=False),
     Column("row", JSONB),
     Column("written_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # Partial: few rows are aliases, and every legacy row written would otherwise update it.
+    Index("legacy_row_alias_of", "alias_of", postgresql_where=text("alias_of IS NOT NULL")),
     schema=BOOKKEEPING_SCHEMA,
 )
 
@@ -196,14 +198,24 @@ pending = Table(
     # Dossiers to rebuild: the legacy changes are recorded in ``legacy_row`` as they arrive, and the
     # numbers they touch wait here until the rebuild picks them. A number touched again while it
     # waits is rebuilt once (during a backfill, a person's rows come table after table: without
-    # this every person would be rebuilt once per table). ``version`` counts the touches: the
-    # rebuild removes the entry only if nothing touched it since it was read.
+    # this every person would be rebuilt once per table). ``version`` counts the touches.
     "pending", metadata,
     Column("numero_etranger", Text, primary_key=True),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("position", Numeric(40, 0), nullable=False),            # the newest legacy change it waits for
     Column("committed_at", DateTime(timezone=True), nullable=False),  # its legacy commit time (freshness)
-    Column("ready_at", DateTime(timezone=True), nullable=False, index=True),  # not rebuilt before
+    Column("since", DateTime(timezone=True), nullable=False, server_default=text("now()"), index=True),
+    Column("live", Boolean, nullable=False),  # touched by a change, not only by snapshot reads
+    Index("pending_live_since", "since", postgresql_where=text("live")),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
+snapshot_activity = Table(
+    # When each worker last recorded a snapshot read: dossiers touched only by snapshot reads wait
+    # until no worker has recorded one for a while (the snapshot is over), and are rebuilt once.
+    "snapshot_activity", metadata,
+    Column("worker_id", Text, primary_key=True),
+    Column("last_read_at", DateTime(timezone=True), nullable=False),
     schema=BOOKKEEPING_SCHEMA,
 )
 
