@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.common import figure, scratch_database
 from cli.processes import Background
@@ -132,6 +132,10 @@ def main() -> None:
                 time.sleep(0.2)
             time.sleep(1.5)  # the last rebuild's observation, then one scrape
             after = freshness_buckets(METRICS_PORT)
+            with anef.connect() as conn:
+                incomplete = conn.execute(text(
+                    "SELECT count(*), count(*) FILTER (WHERE expected IS NULL), sum(seen), sum(expected)"
+                    " FROM migration.legacy_transaction")).one()
             stop.set()
             reader.join()
         finally:
@@ -142,6 +146,8 @@ def main() -> None:
         connector_latencies.sort()
         print(f"\n{written:,} legacy transactions in {elapsed:.1f}s ({written / elapsed:,.0f}/s asked {args.rate}/s), "
               f"{int(during[float('inf')]):,} dossier commits measured")
+        print(f"legacy transactions left incomplete: {incomplete[0]} ({incomplete[1]} without their END marker; "
+              f"events seen {incomplete[2]}, expected {incomplete[3]})")
         figure("freshness p50 (legacy commit → ANEF commit)", percentile(during, 0.50) * 1000, "ms", "goal <= 250")
         figure("freshness p99", percentile(during, 0.99) * 1000, "ms", "goal <= 1,000")
         if connector_latencies:
