@@ -39,7 +39,7 @@ class Written:
     migrated: int = 0
     parked: int = 0
     erased: int = 0
-    held: int = 0                                      # conflicts: ANEF changed the dossier since we wrote it
+    held: list[str] = field(default_factory=list)      # conflicts: ANEF changed the dossier since we wrote it
     refused: list[str] = field(default_factory=list)  # dossiers the database refused (parked for it)
 
 
@@ -100,7 +100,7 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     if rejected:
         _park(conn, rejected)
     conflicts.remember(conn, sorted({n for d in mapped + erased for n in d.members}))
-    return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=len(held))
+    return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=[d.root for d in held])
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:

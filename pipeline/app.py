@@ -39,6 +39,13 @@ def dead_letter_topic(prefix: str) -> str:
     return f"{prefix}.pipeline.dead-letters"
 
 
+def dossier_topic(prefix: str) -> str:
+    """The migrated dossiers as ANEF holds them, keyed by foreigner number (a tombstone when
+    erased): a feed for ANEF-side consumers. Sent after each commit, so a crash in between leaves
+    a dossier unpublished until its next rebuild; ANEF's database is the reference."""
+    return f"{prefix}.anef.dossiers"
+
+
 def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.worker_id,
@@ -68,6 +75,7 @@ def create_app(settings: Settings) -> faust.App:
     legacy = app.topic(*(topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES), transactions,
                        value_type=bytes, key_type=bytes)
     dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
+    dossiers = app.topic(dossier_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     sink = DossierSink(engine(settings.anef_database_url, pool_size=3), settings.snapshot_settle_seconds,
                        settings.transaction_wait_seconds, settings.snapshot_max_wait_seconds,
                        f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}")
@@ -110,6 +118,8 @@ def create_app(settings: Settings) -> faust.App:
             result = await _until_done(partial(sink.rebuild_ready, settings.rebuild_batch_size))
             if result.rebuilt:
                 metrics.observe_rebuilt(result, time.monotonic() - started)
+                for root, dossier in result.published.items():  # after the commit: what ANEF holds now
+                    await dossiers.send(key=root.encode(), value=dossier)
                 log.info("pipeline.dossiers_rebuilt", **{k: v for k, v in vars(result).items() if k != "waited"})
                 continue
             recorded.clear()

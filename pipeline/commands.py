@@ -13,13 +13,17 @@ def worker(loglevel: str) -> None:
     from faust.worker import Worker
 
     from common.kafka_admin import ensure_topics
-    from pipeline.app import create_app, dead_letter_topic
+    from pipeline.app import create_app, dead_letter_topic, dossier_topic
+    from schemas.envelope import transaction_topic
 
     settings = get_settings()
     # The broker does not create topics on demand: without this, the first dead letter would wait
     # forever for its topic, and the worker with it.
-    ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(settings.kafka_topic_prefix)],
-                  settings.kafka_topic_partitions)
+    prefix = settings.kafka_topic_prefix
+    ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(prefix)], settings.kafka_topic_partitions)
+    ensure_topics(settings.kafka_bootstrap_servers, [dossier_topic(prefix)], settings.kafka_topic_partitions,
+                  configs={"cleanup.policy": "compact"})
+    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(prefix)], 1)  # as the connector makes it
     app = create_app(settings)
     from pipeline import metrics
 

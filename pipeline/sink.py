@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import orjson
 from sqlalchemy import Engine, text
 
 from pipeline import anef_writer, mirror, pending
 from pipeline.actions import RowChange, TransactionEnd
-from pipeline.mapping.dossier import map_dossier
+from pipeline.mapping.dossier import DossierErased, DossierMapped, map_dossier
 
 
 @dataclass
@@ -38,6 +39,8 @@ class SinkResult:
     held: int = 0
     refused: int = 0
     waited: list[float] = field(default_factory=list, repr=False)  # per dossier: seconds since its legacy commit
+    # What ANEF now holds, for the dossiers topic: root → the dossier as JSON (None: erased)
+    published: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
 
 class DossierSink:
@@ -71,8 +74,8 @@ class DossierSink:
             latest = {w.numero: (w.position, int(w.committed_at.timestamp() * 1000)) for w in picked}
             self._rebuild(conn, set(latest), latest, result)
             pending.done(conn, picked)
-            now = datetime.now(timezone.utc)
-            result.waited = [(now - w.committed_at).total_seconds() for w in picked]
+        now = datetime.now(timezone.utc)  # committed
+        result.waited = [(now - w.committed_at).total_seconds() for w in picked]
         return result
 
     def apply(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
@@ -111,4 +114,12 @@ class DossierSink:
         written = anef_writer.write(conn, rebuilt)
         result.rebuilt = len(rebuilt)
         result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
-        result.held, result.refused = written.held, len(written.refused)
+        result.held, result.refused = len(written.held), len(written.refused)
+        kept_back = set(written.held) | set(written.refused)
+        for one in rebuilt:
+            if one.root in kept_back:
+                continue
+            if isinstance(one.outcome, DossierMapped):
+                result.published[one.root] = orjson.dumps(one.outcome.dossier.model_dump(mode="json"))
+            elif isinstance(one.outcome, DossierErased):
+                result.published[one.root] = None

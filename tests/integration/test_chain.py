@@ -2,15 +2,18 @@
 whole dossiers: inserts, updates and deletes in every table reach ANEF as the rules say."""
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import delete, insert, select, update
 
 from connectors import source
+from pipeline.app import dossier_topic
 from reconciliation.dossiers import compare_dossiers
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import parked, titre, usager
 from synthetic.persons import person_row
 from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, settled, wait_for
+from tests.integration.kafka_reader import latest_by_key
 
 CRAFTED = {
     # a 9-digit number keyed without its leading zero, and a mojibake name
@@ -51,6 +54,15 @@ def test_changes_in_every_agdref_table_reach_anef_as_whole_dossiers(chain: Chain
     assert _anef(chain, usager, "numero_etranger", "0000000044")["pays_naissance"] == "SUN"
     assert _anef(chain, parked, "numero_etranger", "0000000042")["reason"] == "DATE_INEXISTANTE"
     assert _anef(chain, parked, "numero_etranger", "0000000043")["reason"] == "NATIONALITE_ETAT_DISPARU"
+
+    def published() -> dict:  # the dossiers topic: what ANEF holds, one value per migrated person
+        return {k.decode(): orjson.loads(v) for k, v in
+                latest_by_key(chain.infra.kafka_bootstrap, dossier_topic(chain.name)).items() if v is not None}
+
+    with chain.anef.connect() as conn:
+        migrated = set(conn.execute(select(usager.c.numero_etranger)).scalars())
+    wait_for(lambda: set(published()) == migrated, 30, "every migrated dossier on the dossiers topic")
+    assert published()["0123456789"]["usager"]["nom_naissance"] == "LEFEVRE"
 
     # Updates in one legacy transaction: a name, a hand-over, and the impossible date corrected.
     with chain.agdref.begin() as conn:
