@@ -22,12 +22,11 @@ from pathlib import Path
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
-from bench.common import Stopwatch, figure, scratch_database
+from bench.common import Stopwatch, figure, scratch_chain
 from cli.processes import Background
 from common.db import psycopg2_dsn
 from common.kafka_admin import ensure_topics
 from connectors import source
-from infra.database import init_agdref, init_anef
 from infra.profile import profile
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.anef_tables import ANEF_TABLES, legacy_row, parked, pending, usager
@@ -173,10 +172,7 @@ def main() -> None:
                         help="at most this many messages for the raw Kafka baseline (a rate; enough to be steady)")
     args = parser.parse_args()
     p = profile("demo")
-    with scratch_database("backfill_agdref", start_kafka=True) as (agdref_url, agdref), \
-            scratch_database("backfill_anef") as (anef_url, anef):
-        init_agdref(agdref)
-        init_anef(anef)
+    with scratch_chain("backfill") as (agdref_url, agdref, anef_url, anef):
         with Stopwatch() as seeding:
             seeded = seed_population(agdref, args.persons, seed=5)
         rows = sum(seeded.values())

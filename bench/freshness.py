@@ -17,23 +17,20 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select, text
 
-from bench.common import figure, scratch_database
+from bench.common import CommitToKafka, figure, scratch_chain
 from cli.processes import Background
 from common.kafka_admin import ensure_topics
 from connectors import source
-from infra.database import init_agdref, init_anef
 from infra.profile import profile
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.anef_tables import legacy_row, pending
-from schemas.envelope import ChangeEvent, topic_name
+from schemas.envelope import topic_name
 from synthetic.seed import seed_population
 
 METRICS_PORT = 9196
@@ -77,10 +74,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
     p = profile("demo")
-    with scratch_database("fresh_agdref", start_kafka=True) as (agdref_url, agdref), \
-            scratch_database("fresh_anef") as (anef_url, anef):
-        init_agdref(agdref)
-        init_anef(anef)
+    with scratch_chain("fresh") as (agdref_url, agdref, anef_url, anef):
         rows = sum(seed_population(agdref, args.persons, seed=6).values())
         name = "f" + secrets.token_hex(3)
         env = {"AGDREF_DATABASE_URL": agdref_url, "ANEF_DATABASE_URL": anef_url, "KAFKA_BOOTSTRAP_SERVERS":
@@ -100,24 +94,7 @@ def main() -> None:
                 time.sleep(1)
             print(f"backfill of {args.persons:,} persons settled in {time.monotonic() - started:.0f}s")
 
-            consumer = KafkaConsumer(bootstrap_servers=p.bootstrap_servers)
-            parts = [TopicPartition(t, i) for t in topics for i in consumer.partitions_for_topic(t) or ()]
-            consumer.assign(parts)
-            consumer.seek_to_end(*parts)
-            for tp in parts:
-                consumer.position(tp)  # resolve the end now: a lazy seek would skip the first events
-            connector_latencies: list[float] = []
-            stop = threading.Event()
-
-            def consume() -> None:
-                while not stop.is_set():
-                    for messages in consumer.poll(timeout_ms=200).values():
-                        for m in messages:
-                            if m.value is not None:
-                                event = ChangeEvent.from_json(m.value)
-                                connector_latencies.append((m.timestamp - event.source.ts_ms) / 1000)
-
-            reader = threading.Thread(target=consume)
+            reader = CommitToKafka(p.bootstrap_servers, topics)
             reader.start()
             before = freshness_buckets(METRICS_PORT)
             clock = time.monotonic()
@@ -136,14 +113,12 @@ def main() -> None:
                 incomplete = conn.execute(text(
                     "SELECT count(*), count(*) FILTER (WHERE expected IS NULL), sum(seen), sum(expected)"
                     " FROM migration.legacy_transaction")).one()
-            stop.set()
-            reader.join()
+            connector_latencies = [ms / 1000 for ms in reader.stop()]
         finally:
             worker.stop()
             connector.stop()
             source.drop(agdref, name, name)
         during = {bound: after[bound] - before.get(bound, 0.0) for bound in after}
-        connector_latencies.sort()
         print(f"\n{written:,} legacy transactions in {elapsed:.1f}s ({written / elapsed:,.0f}/s asked {args.rate}/s), "
               f"{int(during[float('inf')]):,} dossier commits measured")
         print(f"legacy transactions left incomplete: {incomplete[0]} ({incomplete[1]} without their END marker; "

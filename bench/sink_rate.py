@@ -16,9 +16,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from bench.common import Stopwatch, figure, scratch_database
+from bench.common import Stopwatch, figure, scratch_chain
 from connectors.events import Transaction, key_of, snapshot_reads
-from infra.database import init_agdref, init_anef
 from pipeline.actions import Origin, RowChange
 from pipeline.decide import decide
 from pipeline.mapping.dossier import map_dossier
@@ -51,9 +50,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="print where the rebuild spends its time")
     args = parser.parse_args()
-    with scratch_database("sink_agdref") as (_, agdref), scratch_database("sink_anef") as (_, anef):
-        init_agdref(agdref)
-        init_anef(anef)
+    with scratch_chain("sink") as (_, agdref, _, anef):
         seed_population(agdref, args.persons, seed=9)
         with Stopwatch() as decoding:
             changes = legacy_changes(agdref)

@@ -13,7 +13,6 @@ import argparse
 import secrets
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -21,14 +20,14 @@ import orjson
 import psycopg2
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from bench.common import Stopwatch, figure, scratch_database
+from bench.common import CommitToKafka, Stopwatch, figure, scratch_database
 from cli.processes import Background
 from common.db import psycopg2_dsn
 from connectors import source
 from infra.database import init_agdref
 from infra.profile import profile
 from schemas.agdref_tables import CAPTURED_TABLES
-from schemas.envelope import ChangeEvent, topic_name
+from schemas.envelope import topic_name
 from synthetic.seed import seed_population
 
 
@@ -94,21 +93,7 @@ def main() -> None:
         # 2. Latency at a steady rate of small legacy transactions.
         cur.execute("SELECT num_titre FROM agdref.titre LIMIT %s", (args.rate * args.seconds,))
         keys = [r[0] for r in cur.fetchall()]
-        consumer.assign(parts)
-        consumer.seek_to_end(*parts)
-        for tp in parts:
-            consumer.position(tp)
-        latencies: list[float] = []
-        stop = threading.Event()
-
-        def consume() -> None:
-            while not stop.is_set():
-                for messages in consumer.poll(timeout_ms=200).values():
-                    for m in messages:
-                        if m.value is not None:
-                            latencies.append(m.timestamp - ChangeEvent.from_json(m.value).source.ts_ms)
-
-        reader = threading.Thread(target=consume)
+        reader = CommitToKafka(bootstrap, [topic_name(name, t) for t in CAPTURED_TABLES])
         reader.start()
         interval, started = 1.0 / args.rate, time.perf_counter()
         for i, key in enumerate(keys):
@@ -119,8 +104,7 @@ def main() -> None:
                 time.sleep(delay)
         achieved = len(keys) / (time.perf_counter() - started)
         time.sleep(2)
-        stop.set()
-        reader.join()
+        latencies = reader.stop()
         connector.stop()
         source.drop(db, name, name)
         conn.close()

@@ -1,6 +1,10 @@
-"""Topic administration shared by the connectors and the worker (the broker creates no topic on demand)."""
+"""Topic administration shared by the connectors and the worker (the broker creates no topic on
+demand), and reading a whole topic (the tools and the tests)."""
 from __future__ import annotations
 
+from typing import Iterator
+
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -23,3 +27,21 @@ def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, rep
                 pass  # another process created it between our look and our create
     finally:
         admin.close()
+
+
+def read_to_end(bootstrap_servers: str, topic: str) -> Iterator:
+    """Every record of ``topic`` from its beginning to its end as of the call (kafka-python
+    ``ConsumerRecord``s, partition after partition in poll order); nothing if it does not exist."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        if not parts:
+            return
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        end = consumer.end_offsets(parts)
+        while any(consumer.position(tp) < end[tp] for tp in parts):
+            for messages in consumer.poll(timeout_ms=1000).values():
+                yield from messages
+    finally:
+        consumer.close()

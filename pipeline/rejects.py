@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, func, select
 
+from common.kafka_admin import read_to_end
 from pipeline.actions import DeadLetter, Origin, RowChange
 from pipeline.decide import decide
 from pipeline.sink import DossierSink, SinkResult
@@ -62,21 +62,11 @@ def replay_parked(db: Engine, f: Filter = Filter()) -> SinkResult:
 
 def dead_letters(bootstrap: str, topic: str) -> list[tuple[Origin, str, str, bytes | None, bytes | None]]:
     """Every dead letter: (origin, reason, error, key, value), oldest first."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
     letters = []
-    if parts:
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end = consumer.end_offsets(parts)
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            for messages in consumer.poll(timeout_ms=1000).values():
-                for m in messages:
-                    h = {k: v.decode("utf-8", "replace") for k, v in m.headers}
-                    origin = Origin(h.get("origin.topic", ""), int(h.get("origin.partition", -1)),
-                                    int(h.get("origin.offset", -1)))
-                    letters.append((origin, h.get("error.reason", ""), h.get("error.message", ""), m.key, m.value))
-    consumer.close()
+    for m in read_to_end(bootstrap, topic):
+        h = {k: v.decode("utf-8", "replace") for k, v in m.headers}
+        origin = Origin(h.get("origin.topic", ""), int(h.get("origin.partition", -1)), int(h.get("origin.offset", -1)))
+        letters.append((origin, h.get("error.reason", ""), h.get("error.message", ""), m.key, m.value))
     return letters
 
 

@@ -147,7 +147,7 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
     try:
         yield made
     finally:
-        for proc in ("worker", "connector"):
+        for proc in ("worker", "worker2", "connector"):
             made.process(proc).stop(grace_seconds=10)
         if os.environ.get("TEST_SHOW_LOGS"):
             for log in tmp_path.glob("*.log"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, select
 
+from common.kafka_admin import read_to_end
 from schemas import agdref_tables as legacy
 from schemas.envelope import ChangeEvent, topic_name
 
@@ -73,16 +74,4 @@ def agdref_rows(db: Engine) -> dict[tuple[str, bytes], dict]:
 
 def latest_by_key(bootstrap: str, topic: str) -> dict[bytes, bytes | None]:
     """The last value of every key of a topic, from the beginning to its current end."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
-    latest: dict[bytes, bytes | None] = {}
-    if parts:
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end = consumer.end_offsets(parts)
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            for messages in consumer.poll(timeout_ms=1000).values():
-                for m in messages:
-                    latest[m.key] = m.value
-    consumer.close()
-    return latest
+    return {m.key: m.value for m in read_to_end(bootstrap, topic)}

@@ -1,8 +1,8 @@
 """The oracle: whatever crashes, ANEF ends equal to the mapping applied to the final AGDREF.
 
-A population is seeded, the connector snapshots it while the overlap workload writes, and the
-worker is killed with SIGKILL at random moments three times, the connector once and the broker
-once (when the tests run their own broker). Once everything has settled, ANEF is compared with the
+A population is seeded, the connector snapshots it while the overlap workload writes, two workers
+share the partitions, and workers are killed with SIGKILL at random moments three times, the
+connector once and the broker once (when the tests run their own broker). Once everything has settled, ANEF is compared with the
 mapping applied directly to AGDREF: no dossier missing, none extra, none stale; every dossier not
 in ANEF is parked with its reason; nothing went to the dead letters.
 """
@@ -25,6 +25,7 @@ from tests.integration.conftest import Chain, settled, wait_for, where_it_stands
 from tests.integration.test_overlap import AGDREF_ONLY
 
 WORKLOAD_SECONDS = 40
+WORKERS = ("worker", "worker2")  # one consumer group: they share the partitions and the waiting dossiers
 
 
 def _kill_broker() -> None:
@@ -48,12 +49,13 @@ def test_anef_equals_the_mapping_of_agdref_after_workers_connector_and_broker_ar
     seed_population(chain.agdref, 400, seed=12, processes=1)
     chain.process("connector").start("connector", "run", "--chunk-size", "300", env=env)
     wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
-    chain.process("worker").start("worker", env=env)
+    for worker in WORKERS:
+        chain.process(worker).start("worker", env=env)
     workload = subprocess.Popen(
         [sys.executable, "-m", "cli", "simulate", "--rate", "25", "--duration", str(WORKLOAD_SECONDS), "--seed", "4",
          "--mix", AGDREF_ONLY], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    victims = ["worker", "worker", "worker", "connector"]
+    victims = [rng.choice(WORKERS) for _ in range(3)] + ["connector"]
     if chain.infra.provided_by == "local launcher":  # a broker given by the environment is not ours to kill
         victims.append("broker")
     rng.shuffle(victims)
@@ -68,6 +70,8 @@ def test_anef_equals_the_mapping_of_agdref_after_workers_connector_and_broker_ar
         time.sleep(rng.uniform(0.2, 2.0))
         chain.process(victim).start(*(["connector", "run", "--chunk-size", "300"] if victim == "connector"
                                       else ["worker"]), env=env)
+    for name in ("connector", *WORKERS):
+        assert chain.process(name).pid is not None, f"the {name} died on its own; see {chain.process(name).log_file}"
     out, err = workload.communicate(timeout=WORKLOAD_SECONDS + 120)
     assert workload.returncode == 0, err[-3000:]
 
