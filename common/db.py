@@ -22,7 +22,8 @@ def engine(url: str, **options) -> Engine:
         options.setdefault("insertmanyvalues_page_size", 1000)
         options.setdefault("json_serializer", _json_text)
         options.setdefault("json_deserializer", orjson.loads)
-    return create_engine(url, pool_pre_ping=True, **options)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
 
 
 def server_url(url: str) -> str:

@@ -76,7 +76,10 @@ def create_app(settings: Settings) -> faust.App:
                        value_type=bytes, key_type=bytes)
     dead_letters = app.topic(dead_letter_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     dossiers = app.topic(dossier_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
-    sink = DossierSink(engine(settings.anef_database_url, pool_size=3), settings.snapshot_settle_seconds,
+    # No ping before each transaction (a round trip each): a connection that died is invalidated by
+    # the failing statement, and _until_done runs the step again on a fresh one.
+    sink = DossierSink(engine(settings.anef_database_url, pool_size=3, pool_pre_ping=False),
+                       settings.snapshot_settle_seconds,
                        settings.transaction_wait_seconds, settings.snapshot_max_wait_seconds,
                        f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}")
     guard = RejectionGuard(settings.max_rejection_rate, settings.rejection_window, settings.rejection_minimum)

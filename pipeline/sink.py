@@ -99,11 +99,13 @@ class DossierSink:
 
     @staticmethod
     def _rebuild(conn, touched: set[str], latest: dict[str, tuple[int, int]], result: SinkResult) -> None:
-        dossiers, _ = mirror.dossiers_of(conn, touched)
+        dossiers, links = mirror.dossiers_of(conn, touched)
+        # Rebuilds of one dossier never interleave. The alias graph just read may be overtaken by a
+        # recording committed meanwhile: that recording marked the numbers it touched, so their
+        # dossiers are rebuilt again after this one (rebuilds never change the legacy state).
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
                           "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
                      {"roots": sorted(dossiers)})
-        dossiers, links = mirror.dossiers_of(conn, touched)  # as they are now that we hold them
         legacy = mirror.load(conn, dossiers, links)
         rebuilt = []
         for root, members in dossiers.items():
