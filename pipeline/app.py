@@ -133,6 +133,11 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(LAG_INTERVAL_SECONDS)
     async def measure_lag():
+        try:
+            waiting = await asyncio.get_running_loop().run_in_executor(None, sink.housekeeping)
+            metrics.DOSSIERS_WAITING.set(waiting)
+        except Exception as exc:  # noqa: BLE001 - a gauge, not the data path: the next tick tries again
+            log.warning("pipeline.housekeeping_failed", error=type(exc).__name__)
         for tp in app.consumer.assignment():
             try:
                 highwater = app.consumer.highwater(tp)

@@ -20,6 +20,7 @@ REBUILD_SIZE = Histogram("agdref_anef_rebuild_batch_dossiers", "Dossiers per reb
 FRESHNESS = Histogram("agdref_anef_freshness_seconds", "ANEF commit time minus the legacy commit time.",
                       buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
                                60, 300, 3600))
+DOSSIERS_WAITING = Gauge("agdref_anef_dossiers_waiting", "Dossiers recorded as changed and not rebuilt yet.")
 CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
                      ["topic", "partition"])
 

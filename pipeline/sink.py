@@ -89,6 +89,13 @@ class DossierSink:
             for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
                 setattr(result, name, getattr(result, name) + getattr(step, name))
 
+    def housekeeping(self) -> int:
+        """Forget legacy transactions that can no longer hold anything back (an END marker or an
+        event lost); returns how many dossiers wait for a rebuild."""
+        with self._db.begin() as conn:
+            pending.forget_abandoned(conn, older_than_seconds=2 * self._wait)
+            return pending.backlog(conn)
+
     def rebuild(self, numbers: set[str]) -> SinkResult:
         """Rebuild and write the dossiers of these numbers from what is kept, without any new
         change: a replay after a mapping fix or a decision (``agdref-anef rejects replay``)."""

@@ -23,6 +23,7 @@ def test_the_worker_exports_events_outcomes_batches_and_freshness(chain: Chain):
     wait_for(lambda: 'agdref_anef_dossiers_total{outcome="migrated"} 5.0' in scrape(port), 60, "five migrated dossiers")
     wait_for(lambda: "agdref_anef_consumer_lag{" in scrape(port), 30, "the consumer lag per partition")
     text = scrape(port)
+    assert "agdref_anef_dossiers_waiting 0.0" in text
     assert re.search(r'agdref_anef_consumer_lag\{partition="\d",topic="%s\.agdref\.etranger"\} 0\.0' % chain.name, text)
     assert f'agdref_anef_events_in_total{{topic="{chain.name}.agdref.etranger"}} 5.0' in text
     assert "agdref_anef_freshness_seconds_count" in text and "agdref_anef_sink_batch_seconds_count" in text

@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from sqlalchemy import text
+
 from pipeline.actions import TransactionEnd
 from pipeline.sink import DossierSink
 from schemas.anef_tables import titre, usager
@@ -57,3 +59,14 @@ def test_snapshot_reads_let_the_dossier_settle_but_a_live_change_is_rebuilt_at_o
     assert sink.apply([]).rebuilt == 1
     assert sink.apply([person(12, nom="MARTIN")]).rebuilt == 1
     assert _one(chain, usager, "0000000001")["nom_naissance"] == "MARTIN"
+
+
+def test_housekeeping_forgets_a_transaction_that_never_completed_and_counts_the_waiting(chain: Chain):
+    sink = DossierSink(chain.anef, transaction_wait_seconds=0.5)
+    sink.record([replace(person(10), transaction=TX)])
+    assert sink.housekeeping() == 1  # one dossier waits; the transaction is young
+    time.sleep(1.2)
+    sink.housekeeping()
+    with chain.anef.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM migration.legacy_transaction")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM migration.transaction_member")).scalar_one() == 0
