@@ -106,7 +106,7 @@ def create_app(settings: Settings) -> faust.App:
             ends = [a for a in actions if isinstance(a, TransactionEnd)]
             started = time.monotonic()
             result = await _until_done(partial(sink.record, changes, ends))
-            metrics.observe_recorded(len(changes), result, time.monotonic() - started)
+            metrics.observe_recorded(changes, result, time.monotonic() - started, time.time())
             for event in events:
                 processed[event.message.tp] = event.message.offset + 1
             recorded.set()
@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> faust.App:
         """Rebuild the ready dossiers, batch after batch; idle, wait for a recorded batch (or
         another worker's, hence the timeout)."""
         while True:
+            recorded.clear()  # before looking: a batch recorded while we rebuild wakes the next wait at once
             started = time.monotonic()
             result = await _until_done(partial(sink.rebuild_ready, settings.rebuild_batch_size))
             if result.rebuilt:
@@ -125,7 +126,6 @@ def create_app(settings: Settings) -> faust.App:
                     await dossiers.send(key=root.encode(), value=dossier)
                 log.info("pipeline.dossiers_rebuilt", **{k: v for k, v in vars(result).items() if k != "waited"})
                 continue
-            recorded.clear()
             try:
                 await asyncio.wait_for(recorded.wait(), timeout=REBUILD_IDLE_SECONDS)
             except asyncio.TimeoutError:

@@ -21,6 +21,10 @@ FRESHNESS = Histogram("agdref_anef_freshness_seconds", "ANEF commit time minus t
                       buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
                                60, 300, 3600))
 DOSSIERS_WAITING = Gauge("agdref_anef_dossiers_waiting", "Dossiers recorded as changed and not rebuilt yet.")
+ARRIVAL = Histogram("agdref_anef_arrival_seconds", "Legacy commit to the change recorded by the worker "
+                    "(connector, Kafka and the worker's batching: freshness before the rebuild).",
+                    buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
+                             60, 300, 3600))
 CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
                      ["topic", "partition"])
 
@@ -31,9 +35,12 @@ def serve(port: int) -> None:
         start_http_server(port, addr="127.0.0.1")
 
 
-def observe_recorded(changes: int, result, seconds: float) -> None:
-    """One recorded batch of legacy changes."""
-    BATCH_SIZE.observe(changes)
+def observe_recorded(changes: list, result, seconds: float, recorded_at: float) -> None:
+    """One recorded batch of legacy changes (``recorded_at``: its commit, epoch seconds)."""
+    for change in changes:
+        if not change.snapshot:
+            ARRIVAL.observe(max(0.0, recorded_at - change.committed_at_ms / 1000))
+    BATCH_SIZE.observe(len(changes))
     BATCH_SECONDS.labels("record").observe(seconds)
     REPLAYS.inc(result.replays)
 
