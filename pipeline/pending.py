@@ -33,10 +33,9 @@ MEMBERS = "migration.transaction_member"
 
 @dataclass(frozen=True)
 class Waiting:
-    """One picked entry: the number, how often it was touched, the newest change it waits for."""
+    """One picked entry: the number and the newest change it waits for."""
 
     numero: str
-    version: int
     position: int
     committed_at: datetime
 
@@ -123,7 +122,7 @@ def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: floa
         if len(picked) >= limit:
             break
         rows = conn.execute(text(
-            "SELECT p.numero_etranger, p.version, p.position, p.committed_at FROM migration.pending p"
+            "SELECT p.numero_etranger, p.position, p.committed_at FROM migration.pending p"
             f" WHERE {condition} AND NOT (p.numero_etranger = ANY(CAST(:taken AS text[])))"
             f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
             "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
@@ -131,19 +130,16 @@ def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: floa
             " ORDER BY p.since LIMIT :limit FOR UPDATE OF p SKIP LOCKED"),
             {"limit": limit - len(picked), "wait": wait_seconds, "max_wait": max_wait_seconds,
              "taken": [w.numero for w in picked]}).all()
-        picked += [Waiting(r[0], r[1], int(r[2]), r[3]) for r in rows]
+        picked += [Waiting(r[0], int(r[1]), r[2]) for r in rows]
     return picked
 
 
 def done(conn: Connection, picked: list[Waiting]) -> None:
-    """Remove the rebuilt entries (each still locked by ``pick``). An entry touched since it was
-    picked stays (its version moved on): the newer change gets its own rebuild."""
-    if not picked:
-        return
-    conn.execute(text(
-        "DELETE FROM migration.pending p USING unnest(CAST(:n AS text[]), CAST(:v AS int[])) AS d(n, v)"
-        " WHERE p.numero_etranger = d.n AND p.version = d.v"),
-        {"n": [w.numero for w in picked], "v": [w.version for w in picked]})
+    """Remove the rebuilt entries. ``pick`` locked them until this transaction ends, so a
+    recording that touches one meanwhile waits, and marks it again after the commit."""
+    if picked:
+        conn.execute(text("DELETE FROM migration.pending WHERE numero_etranger = ANY(CAST(:n AS text[]))"),
+                     {"n": [w.numero for w in picked]})
 
 
 def forget_abandoned(conn: Connection, older_than_seconds: float) -> int:
