@@ -55,8 +55,10 @@ class MaskPersonalData:
             if isinstance(value, (list, tuple)):
                 return [pseudonym(str(v), self._key) for v in value]
             return pseudonym(str(value), self._key)
-        if isinstance(value, Mapping):
-            return {k: self._mask(str(k), v) for k, v in value.items()}
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return MASK  # a raw payload (an event, a dossier): whatever it holds stays out
+        if isinstance(value, Mapping):  # keys too: a mapping keyed by foreigner number
+            return {self._mask("", str(k)): self._mask(str(k), v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._mask(name, v) for v in value]
         if isinstance(value, str):

@@ -62,7 +62,10 @@ class ChangeProducer:
                 if not future.done():
                     future.set_exception(PublishError("the producer process stopped"))
 
-    def _hand_over(self) -> None:
+    def hand_over(self) -> None:
+        """Pass what is buffered here to the producer process now (it sends within ``linger_ms``);
+        does not wait for Kafka. Without it a quiet transaction waits for the slice to fill or
+        for the next checkpoint."""
         if self._slice:
             self._pipe.send(("records", self._slice))
             self._slice = []
@@ -71,7 +74,7 @@ class ChangeProducer:
         self._slice.append((topic, key, value))
         self._handed += 1
         if len(self._slice) >= self.SLICE:
-            self._hand_over()
+            self.hand_over()
 
     @property
     def pending(self) -> int:
@@ -81,7 +84,7 @@ class ChangeProducer:
     def checkpoint(self) -> concurrent.futures.Future:
         """A future that completes once every record handed over so far is acknowledged (or fails
         with the first refusal). Does not block: the caller goes on reading while Kafka confirms."""
-        self._hand_over()
+        self.hand_over()
         future: concurrent.futures.Future = concurrent.futures.Future()
         with self._lock:
             self._next_id += 1

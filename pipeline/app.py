@@ -105,8 +105,10 @@ def create_app(settings: Settings) -> faust.App:
             changes = [a for a in actions if isinstance(a, RowChange)]
             ends = [a for a in actions if isinstance(a, TransactionEnd)]
             started = time.monotonic()
-            result = await _until_done(partial(sink.record, changes, ends))
+            result = await _until_done(partial(sink.record, changes, ends, settings.rebuild_batch_size))
             metrics.observe_recorded(changes, result, time.monotonic() - started, time.time())
+            if result.rebuilt:
+                await published(result)
             for event in events:
                 processed[event.message.tp] = event.message.offset + 1
             recorded.set()
@@ -121,15 +123,22 @@ def create_app(settings: Settings) -> faust.App:
             started = time.monotonic()
             result = await _until_done(partial(sink.rebuild_ready, settings.rebuild_batch_size))
             if result.rebuilt:
-                metrics.observe_rebuilt(result, time.monotonic() - started)
-                for root, dossier in result.published.items():  # after the commit: what ANEF holds now
-                    await dossiers.send(key=root.encode(), value=dossier)
-                log.info("pipeline.dossiers_rebuilt", **{k: v for k, v in vars(result).items() if k != "waited"})
+                metrics.BATCH_SECONDS.labels("rebuild").observe(time.monotonic() - started)
+                await published(result)
                 continue
             try:
                 await asyncio.wait_for(recorded.wait(), timeout=REBUILD_IDLE_SECONDS)
             except asyncio.TimeoutError:
                 pass
+
+    async def published(result) -> None:
+        """After a commit that rebuilt dossiers: their metrics, and what ANEF holds now to the
+        dossiers topic."""
+        metrics.observe_rebuilt(result)
+        for root, dossier in result.published.items():
+            await dossiers.send(key=root.encode(), value=dossier)
+        log.info("pipeline.dossiers_rebuilt", **{k: v for k, v in vars(result).items()
+                                                 if k not in ("waited", "published")})
 
     @app.timer(LAG_INTERVAL_SECONDS)
     async def measure_lag():

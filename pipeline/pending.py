@@ -29,6 +29,12 @@ from pipeline.actions import TransactionEnd
 
 TRANSACTIONS = "migration.legacy_transaction"
 MEMBERS = "migration.transaction_member"
+# The end of every pick: not held back by a transaction still incomplete (younger than :wait), the
+# longest waiting first, never an entry another rebuilder holds.
+_READY = (f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
+          "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
+          "   AND t.first_seen > now() - make_interval(secs => :wait))"
+          " ORDER BY p.since LIMIT :limit FOR UPDATE OF p SKIP LOCKED")
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,9 @@ class Touches:
         return cls({}, set(), Counter(), defaultdict(set))
 
 
-def mark(conn: Connection, touches: Touches, worker_id: str) -> None:
+def mark(conn: Connection, touches: Touches, worker_id: str) -> set[str]:
     """Mark every touched number as waiting; note the snapshot reads; count the transactions'
-    recorded events."""
+    recorded events. Returns the numbers of the transactions this batch completed."""
     if touches.latest:
         numbers = sorted(touches.latest)
         conn.execute(text(
@@ -84,26 +90,30 @@ def mark(conn: Connection, touches: Touches, worker_id: str) -> None:
         if members:
             conn.execute(text(f"INSERT INTO {MEMBERS} (transaction_id, numero_etranger) VALUES (:id, :n)"
                               " ON CONFLICT DO NOTHING"), members)
-        _forget_complete(conn, ids)
+        return _forget_complete(conn, ids)
+    return set()
 
 
-def end_transactions(conn: Connection, ends: list[TransactionEnd]) -> None:
-    """Record the END markers: from now on each transaction knows how many events make it whole."""
+def end_transactions(conn: Connection, ends: list[TransactionEnd]) -> set[str]:
+    """Record the END markers: from now on each transaction knows how many events make it whole.
+    Returns the numbers of the transactions these markers completed."""
     if not ends:
-        return
+        return set()
     ids = sorted({e.transaction for e in ends})
     counts = {e.transaction: e.event_count for e in ends}
     conn.execute(text(
         f"INSERT INTO {TRANSACTIONS} AS t (id, expected) VALUES (:id, :n)"
         " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), [{"id": i, "n": counts[i]} for i in ids])
-    _forget_complete(conn, ids)
+    return _forget_complete(conn, ids)
 
 
-def _forget_complete(conn: Connection, ids: list[str]) -> None:
+def _forget_complete(conn: Connection, ids: list[str]) -> set[str]:
     done = conn.execute(text(f"DELETE FROM {TRANSACTIONS} WHERE id = ANY(:ids) AND seen >= expected RETURNING id"),
                         {"ids": ids}).scalars().all()
-    if done:
-        conn.execute(text(f"DELETE FROM {MEMBERS} WHERE transaction_id = ANY(:ids)"), {"ids": list(done)})
+    if not done:
+        return set()
+    return set(conn.execute(text(f"DELETE FROM {MEMBERS} WHERE transaction_id = ANY(:ids) RETURNING numero_etranger"),
+                            {"ids": list(done)}).scalars())
 
 
 def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: float,
@@ -124,14 +134,24 @@ def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: floa
         rows = conn.execute(text(
             "SELECT p.numero_etranger, p.position, p.committed_at FROM migration.pending p"
             f" WHERE {condition} AND NOT (p.numero_etranger = ANY(CAST(:taken AS text[])))"
-            f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
-            "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
-            "   AND t.first_seen > now() - make_interval(secs => :wait))"
-            " ORDER BY p.since LIMIT :limit FOR UPDATE OF p SKIP LOCKED"),
+            + _READY),
             {"limit": limit - len(picked), "wait": wait_seconds, "max_wait": max_wait_seconds,
              "taken": [w.numero for w in picked]}).all()
         picked += [Waiting(r[0], int(r[1]), r[2]) for r in rows]
     return picked
+
+
+def pick_among(conn: Connection, numbers: set[str], limit: int, wait_seconds: float) -> list[Waiting]:
+    """``pick`` restricted to these numbers' live entries: what a batch just recorded made ready
+    (its live changes, the transactions it completed), rebuilt in the same transaction."""
+    if not numbers:
+        return []
+    rows = conn.execute(text(
+        "SELECT p.numero_etranger, p.position, p.committed_at FROM migration.pending p"
+        " WHERE p.live AND p.numero_etranger = ANY(CAST(:among AS text[]))"
+        + _READY),
+        {"among": sorted(numbers), "limit": limit, "wait": wait_seconds}).all()
+    return [Waiting(r[0], int(r[1]), r[2]) for r in rows]
 
 
 def done(conn: Connection, picked: list[Waiting]) -> None:

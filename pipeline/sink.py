@@ -51,17 +51,27 @@ class DossierSink:
         self._wait = transaction_wait_seconds
         self._worker_id = worker_id
 
-    def record(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
+    def record(self, changes: list[RowChange], ends: list[TransactionEnd] = (), rebuild_limit: int = 0) -> SinkResult:
         """Keep the batch and mark what it touched, atomically; raises (and commits nothing) if
-        the database fails, so the caller can retry the very same batch."""
+        the database fails, so the caller can retry the very same batch.
+
+        With ``rebuild_limit``, the dossiers this batch made ready (its live changes, the legacy
+        transactions it completed) are rebuilt in the same transaction, up to that many: a live
+        change then reaches ANEF in one commit instead of two, without waiting for the rebuild
+        task to wake up and pick it (about a third of the freshness at low rates)."""
         result = SinkResult(changes=len(changes))
         if not changes and not ends:
             return result
         with self._db.begin() as conn:
             recorded = mirror.record(conn, changes)
             result.applied, result.replays = recorded.applied, recorded.replays
-            pending.mark(conn, recorded.touches, self._worker_id)
-            pending.end_transactions(conn, list(ends))
+            released = pending.mark(conn, recorded.touches, self._worker_id)
+            released |= pending.end_transactions(conn, list(ends))
+            picked = pending.pick_among(conn, recorded.touches.live | released, rebuild_limit, self._wait) \
+                if rebuild_limit else []
+            if picked:
+                self._rebuild_picked(conn, picked, result)
+        self._committed(picked, result)
         return result
 
     def rebuild_ready(self, limit: int = 1000) -> SinkResult:
@@ -71,12 +81,19 @@ class DossierSink:
             picked = pending.pick(conn, limit, self._wait, self._settle, self._max_wait)
             if not picked:
                 return result
-            latest = {w.numero: (w.position, int(w.committed_at.timestamp() * 1000)) for w in picked}
-            self._rebuild(conn, set(latest), latest, result)
-            pending.done(conn, picked)
-        now = datetime.now(timezone.utc)  # committed
-        result.waited = [(now - w.committed_at).total_seconds() for w in picked]
+            self._rebuild_picked(conn, picked, result)
+        self._committed(picked, result)
         return result
+
+    def _rebuild_picked(self, conn, picked: list[pending.Waiting], result: SinkResult) -> None:
+        latest = {w.numero: (w.position, int(w.committed_at.timestamp() * 1000)) for w in picked}
+        self._rebuild(conn, set(latest), latest, result)
+        pending.done(conn, picked)
+
+    @staticmethod
+    def _committed(picked: list[pending.Waiting], result: SinkResult) -> None:
+        now = datetime.now(timezone.utc)
+        result.waited = [(now - w.committed_at).total_seconds() for w in picked]
 
     def apply(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
         """``record``, then rebuild whatever is ready until nothing is: both steps at once, for

@@ -70,3 +70,14 @@ def test_housekeeping_forgets_a_transaction_that_never_completed_and_counts_the_
     with chain.anef.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM migration.legacy_transaction")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM migration.transaction_member")).scalar_one() == 0
+
+
+def test_a_recording_rebuilds_in_its_own_transaction_what_it_made_ready_and_nothing_else(chain: Chain):
+    sink = DossierSink(chain.anef, settle_seconds=60, transaction_wait_seconds=60)
+    assert sink.record([replace(person(10), snapshot=True)], rebuild_limit=100).rebuilt == 0  # settling
+    assert sink.record([replace(permit(20), transaction=TX)], rebuild_limit=100).rebuilt == 0  # no marker yet
+    assert _one(chain, usager, "0000000001") is None
+    result = sink.record([], [TransactionEnd(TX, 1)], rebuild_limit=100)  # the marker completes it
+    assert result.rebuilt == 1 and len(result.waited) == 1 and "0000000001" in result.published
+    assert _one(chain, titre, "T000000001", "numero_titre") is not None
+    assert sink.housekeeping() == 0  # its mark is gone with the rebuild

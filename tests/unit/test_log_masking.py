@@ -25,3 +25,13 @@ def test_nested_rows_are_masked_too():
     out = mask(None, "info", {"event": "x", "payload": {"after": {"nom": "A"}, "num_etranger": "0123456789"}})
     assert out["payload"]["after"] == MASK
     assert out["payload"]["num_etranger"].startswith("p:")
+
+
+def test_raw_payloads_are_masked_whole():
+    out = mask(None, "info", {"event": "x", "value": b'{"nom": "DIALLO"}'})
+    assert out["value"] == MASK
+
+
+def test_a_mapping_keyed_by_foreigner_number_has_its_keys_pseudonymised():
+    out = mask(None, "info", {"event": "x", "by_dossier": {"0123456789": 3}})
+    assert out["by_dossier"] == {pseudonym("0123456789", "key"): 3}
