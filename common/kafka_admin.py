@@ -45,3 +45,23 @@ def read_to_end(bootstrap_servers: str, topic: str) -> Iterator:
                 yield from messages
     finally:
         consumer.close()
+
+
+def end_offsets(bootstrap_servers: str, topics: list[str]) -> dict[TopicPartition, int]:
+    """The offset the next message of each partition of ``topics`` will get."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+        return consumer.end_offsets(parts) if parts else {}
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap_servers: str, group: str) -> dict[TopicPartition, int]:
+    """The consumer group's committed offsets (a partition it never committed is absent)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
+    try:
+        offsets = admin.list_group_offsets({group: None}).get(group, {})
+        return {TopicPartition(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
+    finally:
+        admin.close()

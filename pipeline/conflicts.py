@@ -11,19 +11,14 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
-from schemas.anef_tables import ANEF_TABLES, conflict, written
-
-KEYS = {t.name: list(t.primary_key.columns)[0].name for t in ANEF_TABLES}
+from schemas.anef_tables import conflict, written
+from schemas.fingerprint import anef_row_digests_sql
 
 
 def _current_digests() -> str:
-    """SQL: (t, k, holder, d) for every migrated row of the numbers ``:n``, as ANEF has it now
-    (``d``: md5 of the whole row). Computed and compared in the database: only the rows that
-    differ travel, not every row of every dossier."""
-    return " UNION ALL ".join(
-        f"SELECT '{t.name}' AS t, rtrim({KEYS[t.name]}) AS k, CAST(numero_etranger AS text) AS holder,"
-        f" md5(CAST({t.name} AS text)) AS d FROM {t.schema}.{t.name}"
-        f" WHERE numero_etranger = ANY(CAST(:n AS char(10)[])) AND origine = 'AGDREF'" for t in ANEF_TABLES)
+    """Computed and compared in the database: only the rows that differ travel, not every row of
+    every dossier."""
+    return anef_row_digests_sql(":n")
 
 
 def changed_in_anef(conn: Connection, numbers: list[str]) -> dict[str, list[str]]:

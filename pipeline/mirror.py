@@ -19,6 +19,7 @@ from pipeline.actions import RowChange
 from pipeline.pending import Touches
 from pipeline.mapping.assembly import DOSSIER_FIELDS, root_of
 from pipeline.mapping.dossier import LegacyDossier
+from schemas.fingerprint import row_digest
 from schemas.anef_tables import legacy_row
 from schemas.legacy_models import LEGACY_MODELS
 
@@ -73,6 +74,7 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
         rows.append(dict(
             source_table=change.table, source_key=change.key, numero_etranger=numero, alias_of=change.alias_of,
             is_alias=change.is_alias, position=change.position, deleted=change.row is None, row=change.row,
+            digest=None if change.row is None else row_digest(change.table, change.row),
             committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=timezone.utc),
         ))
     upsert(conn, legacy_row, rows, conflict=("source_table", "source_key"), also_set="written_at = now()")

@@ -3,3 +3,7 @@ from common.exceptions import AgdrefAnefError
 
 class ReconciliationError(AgdrefAnefError):
     """Root of the reconciliation's errors."""
+
+
+class DivergenceNotFound(ReconciliationError):
+    """A decision on a divergence that does not exist, is resolved, or lacks a name or reason."""

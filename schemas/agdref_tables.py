@@ -29,7 +29,7 @@ etranger = Table(
     Column("date_entree", CHAR(8)),
     Column("cond_entree", CHAR(1)),
     Column("ind_alias", CHAR(1)),
-    Column("num_etranger_ref", CHAR(10)),
+    Column("num_etranger_ref", CHAR(10), index=True),
     Column("code_dept", CHAR(3)),
     Column("date_naturalisation", CHAR(8)),
     Column("date_maj", CHAR(14)),
@@ -53,7 +53,7 @@ adresse = Table(
 demande = Table(
     "demande", metadata,
     Column("num_demande", CHAR(12), primary_key=True),
-    Column("num_etranger", CHAR(10)),
+    Column("num_etranger", CHAR(10), index=True),  # see LOOKUP_INDEXES
     Column("code_dept", CHAR(3)),
     Column("type_titre", String(5)),
     Column("code_mouvement", CHAR(2)),
@@ -68,7 +68,7 @@ demande = Table(
 titre = Table(
     "titre", metadata,
     Column("num_titre", CHAR(10), primary_key=True),
-    Column("num_etranger", CHAR(10)),
+    Column("num_etranger", CHAR(10), index=True),  # see LOOKUP_INDEXES
     Column("num_demande", CHAR(12)),
     Column("type_titre", String(5)),
     Column("mention", String(40)),
@@ -84,7 +84,7 @@ titre = Table(
 doc_provisoire = Table(
     "doc_provisoire", metadata,
     Column("num_doc", CHAR(12), primary_key=True),
-    Column("num_etranger", CHAR(10)),
+    Column("num_etranger", CHAR(10), index=True),  # see LOOKUP_INDEXES
     Column("num_demande", CHAR(12)),
     Column("type_doc", CHAR(3)),
     Column("date_debut", CHAR(8)),
@@ -97,7 +97,7 @@ doc_provisoire = Table(
 mesure_eloignement = Table(
     "mesure_eloignement", metadata,
     Column("num_mesure", CHAR(12), primary_key=True),
-    Column("num_etranger", CHAR(10)),
+    Column("num_etranger", CHAR(10), index=True),  # see LOOKUP_INDEXES
     Column("nature", String(10)),
     Column("date_decision", CHAR(8)),
     Column("date_notif", CHAR(12)),
@@ -118,6 +118,9 @@ ref_pays = Table(
 )
 
 # The tables whose changes are captured, in the order a dossier is built from them.
+# LOOKUP_INDEXES: the contract lists tables and columns, not indexes; the legacy application looks
+# every dossier up by foreigner number, so the real AGDREF has these. The reconciliation's look-up
+# of one person (``reconcile --dossier``) needs them to answer in under a second.
 CAPTURED_TABLES: tuple[str, ...] = (
     "etranger", "adresse", "demande", "titre", "doc_provisoire", "mesure_eloignement",
 )

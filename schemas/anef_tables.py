@@ -150,6 +150,9 @@ legacy_row = Table(
     Column("committed_at", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("row", JSONB),
+    # schemas.fingerprint.row_digest of ``row`` (null for a tombstone): the reconciliation sums
+    # these and the same fingerprints computed in AGDREF, bucket by bucket.
+    Column("digest", Text),
     Column("written_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     # Partial: few rows are aliases, and every legacy row written would otherwise update it.
     Index("legacy_row_alias_of", "alias_of", postgresql_where=text("alias_of IS NOT NULL")),

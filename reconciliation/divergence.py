@@ -1,0 +1,70 @@
+"""What the reconciliation finds: divergences, their kinds and severities. No I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    MISSING = "missing"            # in AGDREF, not in ANEF
+    UNEXPECTED = "unexpected"      # migrated into ANEF, gone from AGDREF
+    FIELD_MISMATCH = "field_mismatch"
+    STALE = "stale"                # ANEF reflects an older legacy state (the pipeline never saw the newer one)
+    CONFLICT = "conflict"          # both systems changed it: held by the pipeline for a person
+    PARKED = "parked"              # rejected by the mapping, with its reason
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"  # a right to stay or to work differs between the systems
+    HIGH = "high"          # identity, or a whole person
+    MEDIUM = "medium"      # applications, permit details
+    LOW = "low"            # addresses
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    """One field of one row, as each system holds it (``None``: absent on that side)."""
+
+    field: str
+    agdref: Any
+    anef: Any
+
+
+@dataclass(frozen=True)
+class Divergence:
+    numero_etranger: str
+    kind: Kind
+    severity: Severity
+    fields: tuple[FieldDifference, ...] = ()
+    prefecture: str | None = None
+    urgency_days: int | None = None   # days until the permit or receipt at stake runs out
+    detail: str = ""                  # the parking reason, the rows ANEF changed…
+
+    def sort_key(self) -> tuple:
+        """Most severe first; within a severity the most urgent first, then by number."""
+        return (self.severity.rank, self.urgency_days if self.urgency_days is not None else 10**6,
+                self.numero_etranger, self.kind.value)
+
+
+@dataclass
+class RunSummary:
+    """One reconciliation run, as the report and the exit code see it."""
+
+    run_id: int
+    persons_agdref: int = 0
+    buckets: int = 0
+    buckets_differing: int = 0
+    suspects: int = 0
+    confirmed: int = 0
+    unconfirmed: int = 0        # suspects the pipeline had not caught up with when the run ended
+    seconds: float = 0.0
+    divergences: list[Divergence] = field(default_factory=list)
+
+    @property
+    def critical(self) -> int:
+        return sum(1 for d in self.divergences if d.severity is Severity.CRITICAL)

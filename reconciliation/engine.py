@@ -1,0 +1,171 @@
+"""``agdref-anef reconcile``: fingerprints, narrowing, in-flight confirmation, deep comparison.
+
+1. Fingerprints (``reconciliation.fingerprints``), in both databases at once: AGDREF against the
+   assembly area per bucket, ANEF against what the pipeline wrote, recorded-but-not-written.
+2. Suspects: the numbers in differing buckets whose own sums differ, plus the numbers the ANEF
+   checks name.
+3. In flight (``reconciliation.inflight``): each round takes AGDREF's position, waits until the
+   pipeline has applied past it, and looks at the suspects again; a suspect still different
+   after every round is confirmed. Live traffic therefore gives no false positive; a pipeline
+   that does not catch up within ``max_wait_seconds`` leaves its suspects unconfirmed (counted).
+4. Deep comparison (``reconciliation.compare``, pure) of the confirmed suspects and of every
+   parked or held dossier; severities from legal facts (``reconciliation.severity``).
+5. The run and its divergences are kept (``reconciliation.store``).
+
+Blocking. Raises what the databases or the broker raise.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from sqlalchemy import Engine, text
+
+from reconciliation import fingerprints as fp
+from reconciliation import store
+from reconciliation.compare import PipelineState, compare
+from reconciliation.divergence import Divergence, RunSummary
+from reconciliation.inflight import PipelinePosition
+from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    buckets: int | None = None        # default: about one per 8 persons
+    max_wait_seconds: float = 120.0   # per round, for the pipeline to pass the suspects' position
+    rounds: int = 2                   # confirmation rounds
+    today: date | None = None
+
+
+def _prefecture(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    return (value.lstrip("0") or value) if value else None
+
+
+class Reconciler:
+    def __init__(self, agdref: Engine, anef: Engine, position: PipelinePosition,
+                 progress: Progress = lambda _: None) -> None:
+        self._agdref_db, self._anef_db, self._position, self._progress = agdref, anef, position, progress
+
+    # -- narrowing ---------------------------------------------------------------------------
+
+    def _on_agdref(self, step):
+        with self._agdref_db.connect() as conn:
+            return step(conn)
+
+    def _on_anef(self, step):
+        with self._anef_db.connect() as conn:
+            return step(conn)
+
+    def suspects(self, buckets: int) -> tuple[set[str], set[str], int]:
+        """(all suspects, those whose AGDREF rows differ from what the pipeline recorded, number
+        of differing buckets). The two databases work at the same time."""
+        with ThreadPoolExecutor(2) as pool:
+            legacy = pool.submit(self._on_agdref, lambda c: fp.agdref_buckets(c, buckets))
+            recorded = pool.submit(self._on_anef, lambda c: fp.recorded_buckets(c, buckets))
+            recorded_sums = recorded.result()
+            changed = pool.submit(self._on_anef, lambda c: fp.changed_in_anef(c) | fp.recorded_not_written(c))
+            differing = fp.differing_buckets(legacy.result(), recorded_sums)
+            self._progress(f"fingerprints compared: {len(differing)} of {buckets} buckets differ")
+            legacy_owners = pool.submit(self._on_agdref, lambda c: fp.agdref_owners(c, buckets, differing))
+            recorded_owners = self._on_anef(lambda c: fp.recorded_owners(c, buckets, differing))
+            behind = fp.differing_owners(legacy_owners.result(), recorded_owners)
+            return behind | changed.result(), behind, len(differing)
+
+    def recheck(self, numbers: set[str]) -> tuple[set[str], set[str]]:
+        """The same three checks, for these numbers only: (still suspect, AGDREF rows differ)."""
+        if not numbers:
+            return set(), set()
+        behind = fp.differing_owners(self._on_agdref(lambda c: fp.agdref_sums_of(c, numbers)),
+                                     self._on_anef(lambda c: fp.recorded_sums_of(c, numbers)))
+        listed = sorted(numbers)
+        changed = self._on_anef(lambda c: fp.changed_in_anef(c, listed) | fp.recorded_not_written(c, listed))
+        return (behind | changed) & numbers, behind & numbers
+
+    def confirm(self, suspects: set[str], options: Options) -> tuple[set[str], set[str], set[str]]:
+        """(confirmed, AGDREF rows differ among them, unconfirmed): rounds of waiting for the
+        pipeline to pass AGDREF's position, then looking again."""
+        behind: set[str] = set()
+        for round_number in range(options.rounds):
+            if not suspects:
+                break
+            position = self._position.current()
+            self._progress(f"round {round_number + 1}: {len(suspects)} suspects, waiting for the pipeline")
+            if not self._position.wait(position, suspects, options.max_wait_seconds, self._progress):
+                return set(), set(), suspects
+            suspects, behind = self.recheck(suspects)
+        return suspects, behind, set()
+
+    # -- deep comparison ------------------------------------------------------------------------
+
+    def compare(self, numbers: set[str], behind: set[str], today: date, everything_parked: bool) -> list[Divergence]:
+        """Map and compare these dossiers (and, with ``everything_parked``, every parked or held
+        one): their divergences."""
+        if everything_parked:
+            listed = self._on_anef(lambda c: pipeline_view(c, None))
+            numbers = numbers | set(listed.parked) | set(listed.conflicts)
+        if not numbers:
+            return []
+        legacy = self._on_agdref(lambda c: load_legacy(c, numbers))
+        members = {root: {root} | _owners(d) for root, d in legacy.items()}
+        everyone = numbers | {n for m in members.values() for n in m}
+        anef = self._on_anef(lambda c: load_anef(c, everyone))
+        view = self._on_anef(lambda c: pipeline_view(c, everyone))
+        found: list[Divergence] = []
+        covered: set[str] = set()
+        for root, dossier in legacy.items():
+            covered |= members[root]
+            expected, rejection = mapped(dossier)
+            right_today, days = legacy_rights(dossier, today)
+            parked = view.parked.get(root)
+            state = PipelineState(
+                parked_reason=parked[0] if parked else None, parked_field=parked[1] if parked else None,
+                conflict_rows=tuple(view.conflicts.get(root, ())), legacy_behind=bool(members[root] & behind),
+                legacy_days_left=days, legacy_right_today=right_today,
+                rejected_reason=rejection.remediations[0].reason.value if rejection and not parked else None)
+            prefecture = _prefecture(dossier.persons[0].code_dept) if dossier.persons else None
+            found += compare(root, expected, anef.get(root), state, today, prefecture)
+            for alias in members[root] - {root}:  # an alias never has a person of its own in ANEF
+                if alias in anef and anef[alias].get("usager"):
+                    found += compare(alias, None, anef[alias], PipelineState(), today)
+        for number in sorted(set(anef) - covered):  # in ANEF, nothing in AGDREF any more
+            parked = view.parked.get(number)
+            state = PipelineState(parked_reason=parked[0] if parked else None, parked_field=parked[1] if parked else None)
+            found += compare(number, None, anef[number], state, today)
+        return sorted(found, key=Divergence.sort_key)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self, options: Options = Options()) -> RunSummary:
+        started = time.monotonic()
+        today = options.today or date.today()
+        position = self._position.current()
+        with self._anef_db.begin() as conn:
+            run_id = store.start_run(conn, position)
+        summary = RunSummary(run_id)
+        summary.persons_agdref = self._on_agdref(lambda c: c.execute(text("SELECT count(*) FROM agdref.etranger"))
+                                              .scalar_one())
+        summary.buckets = options.buckets or max(64, summary.persons_agdref // 8)
+        suspects, _, summary.buckets_differing = self.suspects(summary.buckets)
+        summary.suspects = len(suspects)
+        self._progress(f"{len(suspects)} suspects")
+        confirmed, behind, unconfirmed = self.confirm(suspects, options)
+        summary.confirmed, summary.unconfirmed = len(confirmed), len(unconfirmed)
+        summary.divergences = self.compare(confirmed, behind, today, everything_parked=True)
+        summary.seconds = time.monotonic() - started
+        with self._anef_db.begin() as conn:
+            store.record_run(conn, summary)
+        self._progress(f"{len(summary.divergences)} divergences, {summary.critical} critical, "
+                       f"{summary.seconds:.1f}s")
+        return summary
+
+
+def _owners(dossier) -> set[str]:
+    from pipeline.mapping.assembly import owner
+
+    return {owner(p.num_etranger) for p in (*dossier.persons, *dossier.aliases)} - {None}

@@ -1,0 +1,106 @@
+"""Runs and divergences, kept across runs (``schemas.reconciliation_tables``): the lifecycle.
+
+Blocking; raises ``DivergenceNotFound`` for a decision on an unknown or resolved divergence.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from reconciliation.divergence import Divergence, RunSummary, Severity
+from reconciliation.exceptions import DivergenceNotFound
+from schemas.reconciliation_tables import divergence, run
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+def fields_json(found: Divergence) -> list[dict]:
+    return [{"field": f.field, "agdref": _json(f.agdref), "anef": _json(f.anef)} for f in found.fields]
+
+
+def start_run(conn: Connection, agdref_position: int) -> int:
+    return conn.execute(insert(run).values(agdref_position=agdref_position).returning(run.c.id)).scalar_one()
+
+
+def record_run(conn: Connection, summary: RunSummary) -> None:
+    """Keep what this run found and move every open divergence along its lifecycle: found again
+    → confirmed (accepted stays accepted), not found → resolved, first found → new."""
+    found = {(d.numero_etranger, d.kind.value): d for d in summary.divergences}
+    open_rows = {(r.numero_etranger, r.kind): r for r in conn.execute(
+        select(divergence.c.id, divergence.c.numero_etranger, divergence.c.kind, divergence.c.status)
+        .where(divergence.c.status != "resolved"))}
+    now = func.now()
+    for key, row in open_rows.items():
+        if key not in found:
+            conn.execute(update(divergence).where(divergence.c.id == row.id)
+                         .values(status="resolved", resolved_at=now))
+    new_rows, updates = [], []
+    for key, d in found.items():
+        values = dict(severity=d.severity.value, fields=fields_json(d), detail=d.detail, prefecture=d.prefecture,
+                      urgency_days=d.urgency_days, last_run=summary.run_id)
+        if key in open_rows:
+            status = "accepted" if open_rows[key].status == "accepted" else "confirmed"
+            updates.append((open_rows[key].id, dict(values, status=status)))
+        else:
+            new_rows.append(dict(values, numero_etranger=d.numero_etranger, kind=d.kind.value, status="new",
+                                 first_run=summary.run_id))
+    for ident, values in updates:
+        conn.execute(update(divergence).where(divergence.c.id == ident).values(**values, last_seen_at=now))
+    if new_rows:
+        conn.execute(insert(divergence), new_rows)
+    counts = Counter(f"{d.kind.value}/{d.severity.value}" for d in summary.divergences)
+    conn.execute(update(run).where(run.c.id == summary.run_id).values(
+        finished_at=now, persons=summary.persons_agdref, suspects=summary.suspects,
+        unconfirmed=summary.unconfirmed, seconds=summary.seconds, counts=dict(counts)))
+
+
+def accept(conn: Connection, ident: int, by: str, reason: str) -> None:
+    """A named person accepts an open divergence, with a reason (audited in the row itself)."""
+    if not by.strip() or not reason.strip():
+        raise DivergenceNotFound("accepting a divergence needs a name and a reason")
+    done = conn.execute(update(divergence).where(divergence.c.id == ident, divergence.c.status != "resolved")
+                        .values(status="accepted", accepted_by=by, accepted_reason=reason, accepted_at=func.now()))
+    if done.rowcount != 1:
+        raise DivergenceNotFound(f"no open divergence {ident}")
+
+
+def open_divergences(conn: Connection, **filters: Any) -> list[dict]:
+    """Open divergences (not resolved), most severe and most urgent first, with their age in
+    days. ``filters``: kind, severity, prefecture, status (exact values, bound as parameters)."""
+    query = select(divergence, (func.extract("epoch", func.now() - divergence.c.first_seen_at) / 86400)
+                   .label("age_days")).where(divergence.c.status != "resolved")
+    for name, value in filters.items():
+        if value:
+            query = query.where(divergence.c[name] == value)
+    rank = text("array_position(ARRAY['critical','high','medium','low'], severity)")
+    rows = [dict(r) for r in conn.execute(query.order_by(rank, divergence.c.urgency_days.asc().nulls_last(),
+                                                          divergence.c.numero_etranger)).mappings()]
+    return rows
+
+
+def runs(conn: Connection, limit: int = 60) -> list[dict]:
+    """The latest runs, oldest first (the trend)."""
+    rows = conn.execute(select(run).where(run.c.finished_at.is_not(None)).order_by(run.c.id.desc()).limit(limit))
+    return [dict(r) for r in reversed(rows.mappings().all())]
+
+
+def open_critical(conn: Connection) -> int:
+    """Critical divergences nobody accepted: what the nightly job's exit code reports."""
+    return conn.execute(select(func.count()).select_from(divergence).where(
+        divergence.c.status.in_(("new", "confirmed")), divergence.c.severity == Severity.CRITICAL.value)).scalar_one()
+
+
+def as_dict(found: Divergence) -> dict:
+    data = asdict(found)
+    data.update(kind=found.kind.value, severity=found.severity.value, fields=fields_json(found))
+    return data
