@@ -10,7 +10,7 @@ from cli.schema_export import schemas
 from connectors.commands import connector
 from infra.commands import db, infra
 from pipeline.commands import conflicts, rejects, worker
-from reconciliation.commands import reconcile
+from reconciliation.commands import divergences, reconcile, report
 from synthetic.commands import seed, simulate
 
 
@@ -22,7 +22,8 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, simulate, connector, worker, rejects, conflicts, demo, reconcile, schemas):
+for command in (infra, db, seed, simulate, connector, worker, rejects, conflicts, demo, reconcile, divergences,
+                report, schemas):
     cli.add_command(command)
 
 

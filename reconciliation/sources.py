@@ -108,7 +108,7 @@ class PipelineView:
     parked: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # root → reason, field, members
     conflicts: dict[str, list[str]] = field(default_factory=dict)                # root → ANEF rows changed
     waiting: set[str] = field(default_factory=set)                               # numbers waiting for a rebuild
-    recorded_position: dict[str, int] = field(default_factory=dict)              # number → newest legacy position kept
+    recorded_at: dict[str, datetime] = field(default_factory=dict)               # number → newest legacy commit kept
     written_rows: dict[str, int] = field(default_factory=dict)                   # number → ANEF rows the pipeline wrote
 
 
@@ -126,8 +126,8 @@ def pipeline_view(anef: Connection, numbers: set[str] | None) -> PipelineView:
     if wanted is not None:
         view.waiting = set(anef.execute(select(pending.c.numero_etranger)
                                         .where(pending.c.numero_etranger.in_(wanted))).scalars())
-        view.recorded_position = {n: int(p) for n, p in anef.execute(text(
-            f"SELECT numero_etranger, max(position) FROM {legacy_row.schema}.{legacy_row.name}"
+        view.recorded_at = {n: at for n, at in anef.execute(text(
+            f"SELECT numero_etranger, max(committed_at) FROM {legacy_row.schema}.{legacy_row.name}"
             " WHERE numero_etranger = ANY(CAST(:n AS text[])) GROUP BY 1"), {"n": wanted})}
         view.written_rows = {n: int(c) for n, c in anef.execute(text(
             f"SELECT numero_etranger, count(*) FROM {written.schema}.{written.name}"

@@ -2,6 +2,7 @@
 else: on quiet data and while the overlap workload runs, with the real chain running."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -121,15 +122,43 @@ def test_quiet_equal_data_gives_no_divergence_but_the_parked_dossiers(chain: Cha
     assert all(d.detail for d in summary.divergences)  # each with its reason
 
 
-def test_every_injected_divergence_is_found_with_its_kind_and_severity_and_nothing_else(chain: Chain):
+def _cli(chain: Chain, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli", *args], env={**os.environ, **chain.environment},
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_every_injected_divergence_is_found_with_its_kind_and_severity_and_nothing_else(chain: Chain, tmp_path):
     _start(chain, 400)
     expected = _inject(chain)
-    summary = _reconciler(chain).run(Options(max_wait_seconds=60))
-    found = {(d.numero_etranger, d.kind): d.severity for d in summary.divergences if d.kind is not Kind.PARKED}
+    done = _cli(chain, "reconcile", "--json", str(tmp_path / "found.json"), "--max-wait", "60")
+    assert done.returncode == 1, done.stdout + done.stderr  # critical divergences are open
+    listed = json.loads((tmp_path / "found.json").read_text())
+    found = {(d["numero_etranger"], Kind(d["kind"])): Severity(d["severity"]) for d in listed["divergences"]
+             if d["kind"] != Kind.PARKED.value}
     assert found == expected
-    mismatch = next(d for d in summary.divergences if d.kind is Kind.FIELD_MISMATCH and d.severity is Severity.LOW)
-    assert [f.field for f in mismatch.fields] == ["usager.commune"] and mismatch.fields[0].anef == "AILLEURS"
-    assert summary.unconfirmed == 0
+    assert {d["run_id"] for d in listed["divergences"]} == {listed["run_id"]}
+    [moved] = [d for d in listed["divergences"] if d["severity"] == "low"]
+    assert moved["fields"] == [{"field": "usager.commune", "agdref": moved["fields"][0]["agdref"], "anef": "AILLEURS"}]
+
+    # the nightly report: numbers and values only in the restricted export; exit code 1 (critical open)
+    done = _cli(chain, "report", "--out", str(tmp_path / "report"), "--restricted")
+    assert done.returncode == 1, done.stdout + done.stderr
+    numbers = {number for number, _ in expected}
+    for name in ("report.html", "divergences.csv", "report.json"):
+        published = (tmp_path / "report" / name).read_text()
+        assert not [n for n in numbers if n in published], f"a foreigner number in clear in {name}"
+    assert "<svg" in (tmp_path / "report" / "report.html").read_text()
+    restricted = (tmp_path / "report" / "restricted" / "divergences-full.csv").read_text()
+    assert numbers <= {n for n in numbers if n in restricted} and "AILLEURS" in restricted
+    assert oct((tmp_path / "report" / "restricted" / "divergences-full.csv").stat().st_mode)[-3:] == "600"
+
+    # one person, now
+    lost = next(n for (n, kind) in expected if kind is Kind.MISSING)
+    done = _cli(chain, "reconcile", "--dossier", lost, "--json", str(tmp_path / "one.json"))
+    assert done.returncode == 1 and "missing" in done.stdout, done.stdout + done.stderr
+    one = json.loads((tmp_path / "one.json").read_text())
+    assert one["anef"] is None and one["agdref"]["usager"]["numero_etranger"] == lost
+    assert [d["kind"] for d in one["divergences"]] == ["missing"] and one["pipeline"]["in_flight"] is False
 
 
 def test_live_traffic_gives_no_false_positive(chain: Chain):
