@@ -2,6 +2,7 @@
 server, created and dropped by the benchmark), and how to print figures."""
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -32,8 +33,11 @@ def scratch_database(prefix: str, start_kafka: bool = False) -> Iterator[tuple[s
         yield url, db
     finally:
         db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if os.environ.get("BENCH_KEEP_DATABASES"):  # to look again at what a run built
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -26,6 +26,7 @@ from schemas.envelope import topic_name
 DEMO_DIR = CACHE / "demo"
 CONNECTOR = Background("connector", DEMO_DIR)
 WORKER = Background("worker", DEMO_DIR)
+REPORT = DEMO_DIR / "report"  # the nightly report of the demo's reconciliation
 
 
 @click.group("demo", invoke_without_command=True)
@@ -55,7 +56,10 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     from common.kafka_admin import ensure_topics
     from infra.database import init_all, reset_all
     from reconciliation.commands import counts_table
+    from reconciliation import report, store
     from reconciliation.dossiers import compare_dossiers
+    from reconciliation.engine import Options, Reconciler
+    from reconciliation.inflight import PipelinePosition
     from synthetic.seed import seed_population
 
     console = Console(width=max(Console().width, 130))
@@ -113,13 +117,22 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print(f"  dossiers {comparison.dossiers}: identical in ANEF {comparison.identical}, "
                   f"parked {len(comparison.parked_found)}, missing {len(comparison.missing)}, "
                   f"unexpected {len(comparison.unexpected)}, different {len(comparison.mismatched)}")
-    agdref_db.dispose()
-    anef_db.dispose()
     console.print(f"  {persons} persons ({total} legacy rows) through the chain in {elapsed:.1f}s")
     if not comparison.consistent:
         raise click.ClickException("ANEF differs from the mapping of AGDREF (see the table above)")
     console.print("[green]ANEF holds every seeded dossier with the values the rules give; "
                   "every other one is parked with its reason.[/]")
+
+    console.print("[bold]7. the nightly reconciliation[/] (fingerprints in both databases, then the suspects)")
+    summary = Reconciler(agdref_db, anef_db, PipelinePosition(settings, agdref_db, anef_db),
+                         lambda what: console.print(f"  {what}")).run(Options(max_wait_seconds=60))
+    with anef_db.connect() as conn:
+        runs, rows = store.runs(conn), store.open_divergences(conn)
+    facts = report.write(REPORT, runs, rows, settings.pii_pseudonym_key)
+    console.print(f"  run {summary.run_id}: {summary.suspects} suspects, {len(summary.divergences)} divergences "
+                  f"({facts['by_kind']}), {summary.critical} critical; report: {REPORT / 'report.html'}")
+    agdref_db.dispose()
+    anef_db.dispose()
     console.print("Still running: PostgreSQL, Kafka, connector, worker (try `agdref-anef infra status`,"
                   " `agdref-anef connector status`). Stop everything with [bold]make down[/].")
 

@@ -98,16 +98,43 @@ def differing_owners(left: dict[str, BucketSum], right: dict[str, BucketSum]) ->
     return {o for o in set(left) | set(right) if left.get(o) != right.get(o)}
 
 
-def changed_in_anef(anef: Connection, numbers: list[str] | None = None) -> set[str]:
-    """Numbers holding a migrated ANEF row that differs from what the pipeline last wrote, that
-    ANEF deleted, or that the pipeline never wrote (``numbers``: only these; None: all)."""
-    where = "" if numbers is None else " WHERE w.numero_etranger = ANY(CAST(:n AS text[]))"
-    cur = anef_row_digests_sql(None if numbers is None else ":n")
-    sql = (f"SELECT DISTINCT coalesce(w.numero_etranger, cur.holder) FROM ({cur}) cur"
-           " FULL JOIN (SELECT * FROM migration.written w" + where + ") w"
-           " ON w.anef_table = cur.t AND w.anef_key = cur.k"
-           " WHERE cur.d IS DISTINCT FROM w.digest")
-    return set(anef.execute(text(sql), {"n": numbers or []}).scalars())
+def _changed_sql(where_written: str, where_current: str) -> str:
+    cur = anef_row_digests_sql(None)
+    return (f"SELECT DISTINCT coalesce(w.numero_etranger, cur.holder) FROM (SELECT * FROM ({cur}) c{where_current}) cur"
+            f" FULL JOIN (SELECT * FROM migration.written w{where_written}) w"
+            " ON w.anef_table = cur.t AND w.anef_key = cur.k WHERE cur.d IS DISTINCT FROM w.digest")
+
+
+def changed_in_anef(anef: Connection, numbers: list[str]) -> set[str]:
+    """Of these numbers, those holding a migrated ANEF row that differs from what the pipeline
+    last wrote, that ANEF deleted, or that the pipeline never wrote."""
+    if not numbers:
+        return set()
+    where = " WHERE {} = ANY(CAST(:n AS text[]))"
+    return set(anef.execute(text(_changed_sql(where.format("w.numero_etranger"), where.format("c.holder"))),
+                            {"n": numbers}).scalars())
+
+
+def anef_buckets_changed(anef: Connection, buckets: int) -> list[int]:
+    """The buckets of numbers whose migrated ANEF rows, summed (count and digests), differ from
+    the sums of what the pipeline wrote: one pass over each side, no join of every row."""
+    h = digest_sum_sql
+    sql = (f"WITH cur AS (SELECT {_bucket('holder')} AS b, count(*) AS n, sum({h('d')}) AS s"
+           f"   FROM ({anef_row_digests_sql(None)}) x GROUP BY 1),"
+           f" wr AS (SELECT {_bucket('numero_etranger')} AS b, count(*) AS n, sum({h('digest')}) AS s"
+           "   FROM migration.written GROUP BY 1)"
+           " SELECT coalesce(cur.b, wr.b) FROM cur FULL JOIN wr ON cur.b = wr.b"
+           " WHERE cur.n IS DISTINCT FROM wr.n OR cur.s IS DISTINCT FROM wr.s")
+    return sorted(anef.execute(text(sql), {"buckets": buckets}).scalars())
+
+
+def changed_in_anef_buckets(anef: Connection, buckets: int, wanted: list[int]) -> set[str]:
+    """``changed_in_anef`` for every number of the ``wanted`` buckets."""
+    if not wanted:
+        return set()
+    return set(anef.execute(text(_changed_sql(f" WHERE {_bucket('w.numero_etranger')} = ANY(:wanted)",
+                                              f" WHERE {_bucket('c.holder')} = ANY(:wanted)")),
+                            {"buckets": buckets, "wanted": wanted}).scalars())
 
 
 def recorded_not_written(anef: Connection, numbers: list[str] | None = None) -> set[str]:

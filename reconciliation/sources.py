@@ -47,11 +47,14 @@ def load_legacy(agdref: Connection, numbers: set[str]) -> dict[str, LegacyDossie
             records[(row["num_etranger"],)] = row
             found |= {owner(row["num_etranger"]), owner(row["num_etranger_ref"])} - {None}
         frontier = found - seen
-    rows_by_table: dict[str, list] = {"etranger": [LEGACY_MODELS["etranger"](**r) for r in records.values()]}
+    # Built without validation: the rows come from AGDREF's own columns, which is what the models
+    # describe (validating costs as much as the mapping)
+    rows_by_table: dict[str, list] = {"etranger": [LEGACY_MODELS["etranger"].model_construct(**r)
+                                                   for r in records.values()]}
     raw = forms(seen)
     for name in legacy.CAPTURED_TABLES[1:]:
         table = _table(name)
-        rows_by_table[name] = [LEGACY_MODELS[name](**r) for r in
+        rows_by_table[name] = [LEGACY_MODELS[name].model_construct(**r) for r in
                                agdref.execute(select(table).where(table.c.num_etranger.in_(raw))).mappings()]
     return assemble(rows_by_table)
 
