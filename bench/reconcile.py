@@ -13,6 +13,7 @@ at once: what comparing rows with rows costs, before any narrowing.
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import os
 import secrets
 import subprocess
@@ -73,11 +74,40 @@ def baseline(agdref, anef, buckets: int) -> None:
 
 
 def inject(anef, count: int) -> None:
-    """``count`` persons renamed in ANEF (field mismatches the run must find)."""
+    """``count`` more persons renamed in ANEF (field mismatches the run must find), noted in
+    ``public.bench_injected`` so that a later run on the same databases can put them back."""
     with anef.begin() as conn:
-        conn.execute(text("UPDATE anef.usager SET nom_naissance = nom_naissance || 'Z' WHERE numero_etranger IN"
-                          " (SELECT numero_etranger FROM anef.usager WHERE origine = 'AGDREF'"
-                          "  AND nom_naissance NOT LIKE '%Z' ORDER BY numero_etranger LIMIT :n)"), {"n": count})
+        conn.execute(text("CREATE TABLE IF NOT EXISTS public.bench_injected (numero_etranger char(10) PRIMARY KEY)"))
+        conn.execute(text(
+            "WITH picked AS (INSERT INTO public.bench_injected SELECT numero_etranger FROM anef.usager u"
+            "  WHERE origine = 'AGDREF' AND NOT EXISTS (SELECT 1 FROM public.bench_injected i"
+            "  WHERE i.numero_etranger = u.numero_etranger) ORDER BY numero_etranger LIMIT :n RETURNING numero_etranger)"
+            " UPDATE anef.usager SET nom_naissance = nom_naissance || 'Z'"
+            " WHERE numero_etranger IN (SELECT numero_etranger FROM picked)"), {"n": count})
+
+
+def heal(anef) -> None:
+    """Put back what earlier runs injected (``--reuse``)."""
+    with anef.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS public.bench_injected (numero_etranger char(10) PRIMARY KEY)"))
+        conn.execute(text("UPDATE anef.usager SET nom_naissance = left(nom_naissance, -1) WHERE numero_etranger IN"
+                          " (SELECT numero_etranger FROM public.bench_injected)"))
+        conn.execute(text("TRUNCATE public.bench_injected"))
+
+
+def look_ups(agdref, anef, count: int = 30) -> list[float]:
+    """``reconcile --dossier`` in-process for ``count`` persons: seconds each, sorted."""
+    from reconciliation.one_dossier import look_up
+
+    with anef.connect() as conn:
+        numbers = list(conn.execute(text("SELECT rtrim(numero_etranger) FROM anef.usager TABLESAMPLE SYSTEM (1)"
+                                         " LIMIT :n"), {"n": count}).scalars())
+    took = []
+    for number in numbers:
+        with Stopwatch() as watch:
+            look_up(agdref, anef, number)
+        took.append(watch.seconds)
+    return sorted(took)
 
 
 def reconcile(env: dict) -> tuple[float, float]:
@@ -93,21 +123,45 @@ def reconcile(env: dict) -> tuple[float, float]:
     return watch.seconds, usage.ru_maxrss / 1024
 
 
+@contextmanager
+def _databases(args):
+    if not args.reuse:
+        with scratch_chain("recon") as made:
+            yield made
+        return
+    from common.db import engine
+    from infra.profile import profile
+
+    urls = [profile("demo").database_url(name) for name in args.reuse.split(",")]
+    engines = [engine(url) for url in urls]
+    try:
+        yield urls[0], engines[0], urls[1], engines[1]
+    finally:
+        for db in engines:
+            db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--differences", default="100,1000", help="differences to inject, run after run")
+    parser.add_argument("--reuse", help="AGDREF_DB,ANEF_DB kept by an earlier run (BENCH_KEEP_DATABASES=1)")
     args = parser.parse_args()
-    with scratch_chain("recon") as (agdref_url, agdref, anef_url, anef):
-        with Stopwatch() as seeding:
-            seed_population(agdref, args.persons, seed=12)
-        with Stopwatch() as migrating:
-            dossiers = migrate(agdref, anef)
-        print(f"{args.persons:,} persons seeded in {seeding.seconds:.0f}s, {dossiers:,} dossiers migrated "
-              f"in {migrating.seconds:.0f}s")
-        for db in (agdref, anef):
-            with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+    with _databases(args) as (agdref_url, agdref, anef_url, anef):
+        if not args.reuse:
+            with Stopwatch() as seeding:
+                seed_population(agdref, args.persons, seed=12)
+            with Stopwatch() as migrating:
+                dossiers = migrate(agdref, anef)
+            print(f"{args.persons:,} persons seeded in {seeding.seconds:.0f}s, {dossiers:,} dossiers migrated "
+                  f"in {migrating.seconds:.0f}s")
+            for db in (agdref, anef):
+                with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE"))
+        else:
+            heal(anef)
+            with agdref.connect() as conn:
+                args.persons = conn.execute(text("SELECT count(*) FROM agdref.etranger")).scalar_one()
         name = "none" + secrets.token_hex(3)  # no slot, no topics: nothing is in flight
         env = {"AGDREF_DATABASE_URL": agdref_url, "ANEF_DATABASE_URL": anef_url, "REPLICATION_SLOT": name,
                "KAFKA_TOPIC_PREFIX": name, "WORKER_ID": name}
@@ -120,6 +174,7 @@ def main() -> None:
             took, memory = reconcile(env)
             timings.append((count, took))
             peak_mb = max(peak_mb, memory)
+        lookups = look_ups(agdref, anef)
         with Stopwatch() as plain:
             baseline(agdref, anef, max(64, args.persons // 8))
         print()
@@ -132,6 +187,8 @@ def main() -> None:
         figure("baseline: plain checksums of the same tables", plain.seconds, "s")
         figure("ratio reconcile / baseline", timings[0][1] / plain.seconds, "")
         figure("peak memory of a reconcile process", peak_mb, "MB")
+        figure("reconcile --dossier (one person), median", lookups[len(lookups) // 2] * 1000, "ms", "goal < 1 s")
+        figure("reconcile --dossier, slowest of 30", lookups[-1] * 1000, "ms")
 
 
 if __name__ == "__main__":
