@@ -1,0 +1,42 @@
+"""The nightly report's summary never shows a foreigner number or a value, and its charts
+cannot carry markup."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from common.log import pseudonym
+from reconciliation import report
+from reconciliation.charts import bars
+
+ROW = {"id": 7, "numero_etranger": "0123456789", "kind": "field_mismatch", "severity": "high", "status": "new",
+       "prefecture": "75", "urgency_days": 12, "age_days": 1.25, "detail": "",
+       "fields": [{"field": "usager.nom_naissance", "agdref": "DIALLO", "anef": "DIALO"}],
+       "first_seen_at": datetime(2026, 11, 27, tzinfo=timezone.utc)}
+RUN = {"id": 3, "finished_at": datetime(2026, 11, 27, tzinfo=timezone.utc), "persons": 10, "suspects": 1,
+       "unconfirmed": 0, "seconds": 1.0, "counts": {"field_mismatch/high": 1}}
+
+
+def test_the_summary_names_fields_but_shows_neither_number_nor_value(tmp_path):
+    facts = report.write(tmp_path, [RUN], [ROW], "key")
+    for name in ("report.html", "divergences.csv", "report.json"):
+        text = (tmp_path / name).read_text()
+        assert "0123456789" not in text and "DIALLO" not in text and "DIALO" not in text
+        assert pseudonym("0123456789", "key") in text and "usager.nom_naissance" in text
+    assert facts["critical_not_accepted"] == 0 and not (tmp_path / "restricted").exists()
+
+
+def test_the_restricted_export_holds_the_full_detail_for_its_owner_only(tmp_path):
+    report.write(tmp_path, [RUN], [ROW], "key", restricted=True)
+    full = json.loads((tmp_path / "restricted" / "divergences-full.json").read_text())
+    assert full[0]["numero_etranger"] == "0123456789" and full[0]["fields"][0]["agdref"] == "DIALLO"
+    assert oct((tmp_path / "restricted").stat().st_mode)[-3:] == "700"
+
+
+def test_critical_divergences_not_accepted_are_counted_accepted_ones_are_not(tmp_path):
+    rows = [{**ROW, "severity": "critical"}, {**ROW, "id": 8, "severity": "critical", "status": "accepted"}]
+    assert report.write(tmp_path, [RUN], rows, "key")["critical_not_accepted"] == 1
+
+
+def test_chart_labels_are_escaped():
+    assert "<script>" not in bars("by prefecture", [("<script>alert(1)</script>", 3)])
