@@ -32,6 +32,7 @@ from reconciliation.inflight import PipelinePosition
 from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view
 
 Progress = Callable[[str], None]
+DEEP_CHUNK = 5000  # dossiers read and compared at once
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,17 @@ class Reconciler:
         if everything_parked:
             listed = self._on_anef(lambda c: pipeline_view(c, None))
             numbers = numbers | set(listed.parked) | set(listed.conflicts)
-        if not numbers:
-            return []
+        found: dict[tuple, Divergence] = {}
+        ordered = sorted(numbers)
+        for start in range(0, len(ordered), DEEP_CHUNK):  # memory bounded by the chunk, whatever the suspects
+            for divergence in self._compare_chunk(set(ordered[start:start + DEEP_CHUNK]), behind, today):
+                # a dossier whose numbers fall in two chunks is compared twice, reported once
+                found.setdefault((divergence.numero_etranger, divergence.kind), divergence)
+            if len(ordered) > DEEP_CHUNK:
+                self._progress(f"compared {min(len(ordered), start + DEEP_CHUNK):,} of {len(ordered):,} dossiers")
+        return sorted(found.values(), key=Divergence.sort_key)
+
+    def _compare_chunk(self, numbers: set[str], behind: set[str], today: date) -> list[Divergence]:
         legacy = self._on_agdref(lambda c: load_legacy(c, numbers))
         members = {root: {root} | _owners(d) for root, d in legacy.items()}
         everyone = numbers | {n for m in members.values() for n in m}
@@ -140,7 +150,7 @@ class Reconciler:
             parked = view.parked.get(number)
             state = PipelineState(parked_reason=parked[0] if parked else None, parked_field=parked[1] if parked else None)
             found += compare(number, None, anef[number], state, today)
-        return sorted(found, key=Divergence.sort_key)
+        return found
 
     # -- the run -------------------------------------------------------------------------------
 
