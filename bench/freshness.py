@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
 from bench.common import CommitToKafka, figure, scratch_chain
+from common import prometheus_text
+from common.prometheus_text import percentile
 from cli.processes import Background
 from common.kafka_admin import ensure_topics
 from connectors import source
@@ -41,24 +41,7 @@ AGDREF_ONLY = ("file_application=20,decide_application=18,hand_over=12,renew_rec
 
 def histogram(port: int, name: str) -> dict[float, float]:
     """Cumulative counts of one of the worker's histograms, by upper bound."""
-    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return {float("inf") if le == "+Inf" else float(le): float(n) for le, n in
-            re.findall(r'^%s_bucket\{le="([^"]+)"\} ([0-9.e+]+)$' % name, page, re.M)}
-
-
-def percentile(cumulative: dict[float, float], share: float) -> float:
-    """The ``share`` quantile of a cumulative histogram, interpolated inside its bucket."""
-    bounds = sorted(cumulative)
-    total = cumulative[bounds[-1]]
-    wanted, previous_bound, previous_count = share * total, 0.0, 0.0
-    for bound in bounds:
-        if cumulative[bound] >= wanted:
-            if bound == float("inf"):
-                return previous_bound
-            inside = (wanted - previous_count) / max(1e-9, cumulative[bound] - previous_count)
-            return previous_bound + inside * (bound - previous_bound)
-        previous_bound, previous_count = bound, cumulative[bound]
-    return previous_bound
+    return prometheus_text.histogram(prometheus_text.scrape(f"http://127.0.0.1:{port}/metrics", 5), name)
 
 
 def _settled(anef, rows: int) -> bool:

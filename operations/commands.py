@@ -1,0 +1,48 @@
+"""``agdref-anef status``."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from rich.console import Console
+from rich.live import Live
+
+from common.db import engine
+from common.settings import get_settings
+
+
+@click.command("status")
+@click.option("--watch", is_flag=True, help="Refresh until Ctrl-C.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between refreshes with --watch.")
+@click.option("--json", "as_json", is_flag=True, help="One look, as JSON.")
+@click.option("--metrics-url", default=None, help="The worker's /metrics (default: 127.0.0.1:WORKER_METRICS_PORT).")
+def status(watch: bool, interval: float, as_json: bool, metrics_url: str | None) -> None:
+    """Connector, topics and lag per partition, throughput, freshness, rejections, conflicts, the
+    last reconciliation. Exits 1 when a source does not answer."""
+    from operations.status import gather
+    from operations.status_view import render
+
+    settings = get_settings()
+    url = metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"
+    agdref, anef = engine(settings.agdref_database_url), engine(settings.anef_database_url)
+    try:
+        first = gather(settings, agdref, anef, url)
+        if as_json:
+            time.sleep(1.0)  # a second look gives the throughput
+            click.echo(json.dumps(gather(settings, agdref, anef, url, first).as_json(), indent=1, default=str))
+            raise SystemExit(1 if first.problems else 0)
+        if not watch:
+            Console(width=150).print(render(first))
+            raise SystemExit(1 if first.problems else 0)
+        previous = first
+        with Live(render(first), refresh_per_second=4, screen=False) as live:
+            while True:
+                time.sleep(interval)
+                previous = gather(settings, agdref, anef, url, previous)
+                live.update(render(previous))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        agdref.dispose()
+        anef.dispose()

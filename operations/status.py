@@ -1,0 +1,132 @@
+"""``agdref-anef status``: where the migration stands, in one look.
+
+Gathered from where each fact lives (no state of its own): the connector's slot and snapshot
+progress in AGDREF, topic end offsets and the workers' committed offsets in Kafka, the worker's
+metrics page (throughput, freshness, dead letters), the parking, conflicts, waiting rebuilds and
+the last reconciliation in ANEF's database. A source that does not answer is reported as such,
+never as zero. No personal data: counts, positions and reasons only.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from common import prometheus_text as prom
+from common.kafka_admin import committed_offsets, end_offsets
+from common.settings import Settings
+from schemas.agdref_tables import CAPTURED_TABLES
+from schemas.envelope import topic_name, transaction_topic
+
+
+@dataclass
+class Status:
+    taken_at: float
+    connector: dict[str, Any] = field(default_factory=dict)
+    partitions: list[dict[str, Any]] = field(default_factory=list)   # topic, partition, end, committed, lag
+    worker: dict[str, Any] = field(default_factory=dict)             # metrics page: totals and quantiles
+    throughput: dict[str, float | None] = field(default_factory=dict)
+    anef: dict[str, Any] = field(default_factory=dict)               # parked by reason, conflicts, waiting
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def lag(self) -> int:
+        return sum(p["lag"] for p in self.partitions)
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "lag": self.lag}
+
+
+def _connector(agdref: Engine, settings: Settings) -> dict:
+    from connectors import source
+    from connectors.snapshot import CONTROL_SCHEMA
+
+    slot = source.slot_state(agdref, settings.replication_slot)
+    state = None
+    with agdref.connect() as conn:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{CONTROL_SCHEMA}.connector_state"}).scalar():
+            state = conn.execute(text(
+                "SELECT extract(epoch FROM now() - acknowledged_at), events"
+                f" FROM {CONTROL_SCHEMA}.connector_state WHERE slot = :s"), {"s": settings.replication_slot}).first()
+    snapshots = source.snapshot_progress(agdref) if slot.exists else []
+    return {
+        "slot": slot.name, "slot_exists": slot.exists, "slot_active": slot.active,
+        "slot_lag_bytes": slot.lag_bytes, "slot_lag_seconds": slot.lag_seconds,
+        "last_acknowledged_age_seconds": round(float(state[0]), 1) if state and state[0] is not None else None,
+        "events_published": int(state[1]) if state and state[1] is not None else None,
+        "snapshots": [{"table": p.table, "rows_read": p.rows_read, "estimate": p.estimate, "done": p.done}
+                      for p in snapshots],
+    }
+
+
+def _partitions(settings: Settings) -> list[dict]:
+    prefix = settings.kafka_topic_prefix
+    topics = [topic_name(prefix, t) for t in CAPTURED_TABLES] + [transaction_topic(prefix)]
+    ends = end_offsets(settings.kafka_bootstrap_servers, topics)
+    committed = committed_offsets(settings.kafka_bootstrap_servers, settings.worker_id)
+    return [{"topic": tp.topic, "partition": tp.partition, "end": end, "committed": committed.get(tp),
+             "lag": max(0, end - (committed.get(tp) or 0))} for tp, end in sorted(ends.items())]
+
+
+def _worker(url: str) -> tuple[dict, str]:
+    page = prom.scrape(url)
+    if not page:
+        return {"reachable": False, "url": url}, page
+    freshness = prom.histogram(page, "agdref_anef_freshness_seconds")
+    return {
+        "reachable": True, "url": url,
+        "events_in": prom.total(page, "agdref_anef_events_in_total"),
+        "dead_letters": {labels["reason"]: v for labels, v in prom.samples(page, "agdref_anef_dead_letters_total")},
+        "dossiers": {labels["outcome"]: v for labels, v in prom.samples(page, "agdref_anef_dossiers_total")},
+        "freshness_p50_seconds": prom.percentile(freshness, 0.5),
+        "freshness_p99_seconds": prom.percentile(freshness, 0.99),
+        "dossiers_waiting": prom.total(page, "agdref_anef_dossiers_waiting"),
+    }, page
+
+
+def _anef(anef: Engine) -> tuple[dict, dict]:
+    with anef.connect() as conn:
+        parked = dict(conn.execute(text("SELECT reason, count(*) FROM migration.parked GROUP BY 1 ORDER BY 2 DESC")).all())
+        figures = {
+            "parked_by_reason": parked,
+            "conflicts": conn.execute(text("SELECT count(*) FROM migration.conflict")).scalar_one(),
+            "dossiers_waiting": conn.execute(text("SELECT count(*) FROM migration.pending")).scalar_one(),
+            "persons_migrated": conn.execute(text("SELECT count(*) FROM anef.usager WHERE origine = 'AGDREF'")).scalar_one(),
+        }
+        run = conn.execute(text(
+            "SELECT id, finished_at, persons, suspects, unconfirmed, seconds, counts FROM reconciliation.run"
+            " WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")).mappings().first()
+    last = {} if run is None else {**{k: v for k, v in run.items() if k != "finished_at"},
+                                   "finished_at": run["finished_at"].isoformat(),
+                                   "critical": sum(n for k, n in run["counts"].items() if k.endswith("/critical"))}
+    return figures, last
+
+
+def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str,
+           previous: Status | None = None) -> Status:
+    """One look at everything. With ``previous`` (the last look of ``--watch``), throughput is the
+    rate between the two. Blocking; a source that fails is listed in ``problems``."""
+    now = Status(time.time())
+    for name, step in (("connector", lambda: setattr(now, "connector", _connector(agdref, settings))),
+                       ("kafka", lambda: setattr(now, "partitions", _partitions(settings))),
+                       ("anef", lambda: _set_anef(now, anef))):
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - a status reports what it cannot reach
+            now.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    now.worker, _ = _worker(metrics_url)
+    if not now.worker["reachable"]:
+        now.problems.append(f"worker metrics: nothing answers at {metrics_url}")
+    if previous is not None:
+        seconds = max(1e-6, now.taken_at - previous.taken_at)
+        committed = sum(p["committed"] or 0 for p in now.partitions)
+        before = sum(p["committed"] or 0 for p in previous.partitions)
+        now.throughput = {"events_per_second": round((committed - before) / seconds, 1)}
+    return now
+
+
+def _set_anef(status: Status, anef: Engine) -> None:
+    status.anef, status.reconciliation = _anef(anef)
