@@ -46,3 +46,26 @@ def status(watch: bool, interval: float, as_json: bool, metrics_url: str | None)
     finally:
         agdref.dispose()
         anef.dispose()
+
+
+@click.command("exporter")
+@click.option("--port", default=9109, show_default=True, help="Serve /metrics on this port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def exporter(port: int, host: str) -> None:
+    """Serve the migration's state (slot, parking, conflicts, divergences) as Prometheus metrics,
+    read at each scrape. Blocks until interrupted."""
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from operations.exporter import MigrationCollector
+
+    settings = get_settings()
+    registry = CollectorRegistry()
+    registry.register(MigrationCollector(settings, engine(settings.agdref_database_url),
+                                         engine(settings.anef_database_url)))
+    start_http_server(port, addr=host, registry=registry)
+    click.echo(f"serving http://{host}:{port}/metrics")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -105,7 +105,7 @@ def _anef(anef: Engine) -> tuple[dict, dict]:
     return figures, last
 
 
-def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str,
+def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str | None,
            previous: Status | None = None) -> Status:
     """One look at everything. With ``previous`` (the last look of ``--watch``), throughput is the
     rate between the two. Blocking; a source that fails is listed in ``problems``."""
@@ -117,9 +117,10 @@ def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str,
             step()
         except Exception as exc:  # noqa: BLE001 - a status reports what it cannot reach
             now.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-    now.worker, _ = _worker(metrics_url)
-    if not now.worker["reachable"]:
-        now.problems.append(f"worker metrics: nothing answers at {metrics_url}")
+    if metrics_url:
+        now.worker, _ = _worker(metrics_url)
+        if not now.worker["reachable"]:
+            now.problems.append(f"worker metrics: nothing answers at {metrics_url}")
     if previous is not None:
         seconds = max(1e-6, now.taken_at - previous.taken_at)
         committed = sum(p["committed"] or 0 for p in now.partitions)

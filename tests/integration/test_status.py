@@ -35,3 +35,25 @@ def test_status_says_what_does_not_answer_and_exits_1(chain: Chain):
     done = subprocess.run([sys.executable, "-m", "cli", "status", "--metrics-url", "http://127.0.0.1:9/metrics"],
                           env={**os.environ, **chain.environment}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "nothing answers at http://127.0.0.1:9/metrics" in done.stdout
+
+
+def test_the_exporter_serves_the_slot_the_parking_and_the_divergences(chain: Chain):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from common import prometheus_text as prom
+    from operations.exporter import MigrationCollector
+    from reconciliation.engine import Options
+    from tests.integration.test_reconciliation import _reconciler
+
+    _start(chain, 150)
+    summary = _reconciler(chain).run(Options(max_wait_seconds=60))
+    registry = CollectorRegistry()
+    registry.register(MigrationCollector(chain.settings(), chain.agdref, chain.anef))
+    page = generate_latest(registry).decode()
+    with chain.anef.connect() as conn:
+        parked = conn.execute(text("SELECT count(*) FROM migration.parked")).scalar_one()
+    assert prom.total(page, "agdref_anef_slot_active") == 1.0
+    assert prom.total(page, "agdref_anef_parked_dossiers") == parked > 0
+    assert prom.total(page, "agdref_anef_divergences_open", severity="critical", status="new") == summary.critical
+    assert prom.total(page, "agdref_anef_last_reconciliation_timestamp_seconds") > 0
+    assert all(v == 1.0 for _, v in prom.samples(page, "agdref_anef_exporter_source_up"))
