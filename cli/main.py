@@ -9,7 +9,7 @@ from cli.demo import demo
 from cli.schema_export import schemas
 from connectors.commands import connector
 from infra.commands import db, infra
-from operations.commands import exporter, status
+from operations.commands import exporter, status, web
 from pipeline.commands import conflicts, rejects, worker
 from reconciliation.commands import divergences, reconcile, report
 from synthetic.commands import seed, simulate
@@ -24,7 +24,7 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, conflicts, demo, reconcile, divergences,
-                report, status, exporter, schemas):
+                report, status, exporter, web, schemas):
     cli.add_command(command)
 
 

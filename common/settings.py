@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="Key of the HMAC that turns foreigner numbers into pseudonyms in logs.",
     )
 
+    # The web application (operations/web). The secret comes from the environment only: the
+    # application refuses to start without one (never a default in the repository).
+    web_session_secret: str = Field("", description="Signs the session cookies (32 characters at least).")
+    web_host: str = Field("127.0.0.1")
+    web_port: int = Field(8088, ge=1)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -69,3 +69,50 @@ def exporter(port: int, host: str) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
+
+
+@click.group("web", invoke_without_command=True)
+@click.option("--metrics-url", default=None, help="The worker's /metrics (default: 127.0.0.1:WORKER_METRICS_PORT).")
+@click.pass_context
+def web(ctx: click.Context, metrics_url: str | None) -> None:
+    """The web application (streams, reconciliation, go/no-go) on WEB_HOST:WEB_PORT. Needs
+    WEB_SESSION_SECRET in the environment; users are added with `web users add`."""
+    if ctx.invoked_subcommand:
+        return
+    import uvicorn
+
+    from operations.web.app import create_app
+
+    settings = get_settings()
+    try:
+        app = create_app(settings, metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+
+
+@web.group("users")
+def users() -> None:
+    """The web application's users."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "engineer", "admin"]), required=True)
+@click.option("--password", envvar="WEB_USER_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Or WEB_USER_PASSWORD; 12 characters at least.")
+def add_user_command(name: str, role: str, password: str) -> None:
+    """Add a user (or change their role and password)."""
+    from operations.web.auth import add_user
+    from operations.web.facts import record_audit
+
+    anef = engine(get_settings().anef_database_url)
+    try:
+        with anef.begin() as conn:
+            add_user(conn, name, password, role)
+            record_audit(conn, "command line", "user.add", name, "agdref-anef web users add", {"role": role})
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        anef.dispose()
+    click.echo(f"{name} ({role}) can log in")

@@ -81,6 +81,7 @@ def _worker(url: str) -> tuple[dict, str]:
         "events_in": prom.total(page, "agdref_anef_events_in_total"),
         "dead_letters": {labels["reason"]: v for labels, v in prom.samples(page, "agdref_anef_dead_letters_total")},
         "dossiers": {labels["outcome"]: v for labels, v in prom.samples(page, "agdref_anef_dossiers_total")},
+        "freshness_buckets": {str(bound): count for bound, count in sorted(freshness.items())},
         "freshness_p50_seconds": prom.percentile(freshness, 0.5),
         "freshness_p99_seconds": prom.percentile(freshness, 0.99),
         "dossiers_waiting": prom.total(page, "agdref_anef_dossiers_waiting"),

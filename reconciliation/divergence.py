@@ -63,6 +63,7 @@ class RunSummary:
     confirmed: int = 0
     unconfirmed: int = 0        # suspects the pipeline had not caught up with when the run ended
     seconds: float = 0.0
+    persons_by_prefecture: dict[str, int] = field(default_factory=dict)
     divergences: list[Divergence] = field(default_factory=list)
 
     @property

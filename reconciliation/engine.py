@@ -161,8 +161,8 @@ class Reconciler:
         with self._anef_db.begin() as conn:
             run_id = store.start_run(conn, position)
         summary = RunSummary(run_id)
-        summary.persons_agdref = self._on_agdref(lambda c: c.execute(text("SELECT count(*) FROM agdref.etranger"))
-                                              .scalar_one())
+        summary.persons_by_prefecture = self._on_agdref(persons_by_prefecture)
+        summary.persons_agdref = sum(summary.persons_by_prefecture.values())
         summary.buckets = options.buckets or max(64, summary.persons_agdref // 8)
         suspects, _, summary.buckets_differing = self.suspects(summary.buckets)
         summary.suspects = len(suspects)
@@ -176,6 +176,17 @@ class Reconciler:
         self._progress(f"{len(summary.divergences)} divergences, {summary.critical} critical, "
                        f"{summary.seconds:.1f}s")
         return summary
+
+
+def persons_by_prefecture(agdref) -> dict[str, int]:
+    """AGDREF's persons (alias records left out) per prefecture in charge, in ANEF's notation."""
+    rows = agdref.execute(text("SELECT code_dept, count(*) FROM agdref.etranger"
+                               " WHERE coalesce(ind_alias, 'N') <> 'O' GROUP BY 1")).all()
+    found: dict[str, int] = {}
+    for code, count in rows:
+        key = _prefecture(code) or "?"
+        found[key] = found.get(key, 0) + count
+    return found
 
 
 def _owners(dossier) -> set[str]:

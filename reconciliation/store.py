@@ -59,9 +59,12 @@ def record_run(conn: Connection, summary: RunSummary) -> None:
     if new_rows:
         conn.execute(insert(divergence), new_rows)
     counts = Counter(f"{d.kind.value}/{d.severity.value}" for d in summary.divergences)
+    found = Counter(d.prefecture or "?" for d in summary.divergences)
+    by_prefecture = {p: {"persons": summary.persons_by_prefecture.get(p, 0), "divergences": found.get(p, 0)}
+                     for p in set(summary.persons_by_prefecture) | set(found)}
     conn.execute(update(run).where(run.c.id == summary.run_id).values(
         finished_at=now, persons=summary.persons_agdref, suspects=summary.suspects,
-        unconfirmed=summary.unconfirmed, seconds=summary.seconds, counts=dict(counts)))
+        unconfirmed=summary.unconfirmed, seconds=summary.seconds, counts=dict(counts), by_prefecture=by_prefecture))
 
 
 def accept(conn: Connection, ident: int, by: str, reason: str) -> None:
@@ -104,3 +107,14 @@ def as_dict(found: Divergence) -> dict:
     data = asdict(found)
     data.update(kind=found.kind.value, severity=found.severity.value, fields=fields_json(found))
     return data
+
+
+def resolve(conn: Connection, ident: int, by: str, reason: str) -> None:
+    """A named person marks an open divergence resolved (fixed in one system), with a reason; a
+    later run that still finds it opens it again as new."""
+    if not by.strip() or not reason.strip():
+        raise DivergenceNotFound("resolving a divergence needs a name and a reason")
+    done = conn.execute(update(divergence).where(divergence.c.id == ident, divergence.c.status != "resolved")
+                        .values(status="resolved", resolved_at=func.now(), accepted_by=by, accepted_reason=reason))
+    if done.rowcount != 1:
+        raise DivergenceNotFound(f"no open divergence {ident}")

@@ -26,7 +26,9 @@ run = Table(
     Column("suspects", Integer, nullable=False, server_default=text("0")),
     Column("unconfirmed", Integer, nullable=False, server_default=text("0")),  # still in flight at the end
     Column("seconds", Float),
-    Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # kind/severity → open divergences
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # kind/severity → divergences found
+    # prefecture → {"persons": AGDREF persons, "divergences": found}: the rates the go/no-go follows
+    Column("by_prefecture", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     schema=SCHEMA,
 )
 

@@ -1,0 +1,110 @@
+"""The decommissioning verdict, for the whole country or one prefecture. Pure: measured facts and
+the criteria in, a verdict with every criterion's value, threshold and evidence out.
+
+GO only when every criterion holds: the active AGDREF dossiers are in ANEF, no critical divergence
+is open, the divergence rate stayed under its threshold for N nights in a row, freshness and lag
+are under their limits, every parked dossier is triaged (its divergence accepted or resolved), and
+no write to ANEF from outside the pipeline on migrated rows is left unexplained (conflicts held,
+field mismatches not accepted). A fact that could not be measured fails its criterion: no GO on
+missing evidence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+COUNTRY = "FRANCE"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    label: str
+    value: float | None
+    threshold: float
+    ok: bool
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scope: str
+    go: bool
+    criteria: tuple[Criterion, ...]
+    criteria_version: int
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    """What was measured for one scope (the country or a prefecture)."""
+
+    active_in_agdref: int
+    active_in_anef: int
+    critical_open: int
+    divergence_rates: tuple[float, ...]     # one per night, the latest last
+    parked_untriaged: int
+    unexplained_anef_writes: int
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    freshness_p99_seconds: float | None
+    lag: int | None
+
+
+@dataclass(frozen=True)
+class Criteria:
+    version: int
+    coverage_min: float
+    critical_divergences_max: int
+    divergence_rate_max: float
+    divergence_rate_nights: int
+    freshness_p99_max_seconds: float
+    lag_max: int
+    parked_untriaged_max: int
+    unexplained_anef_writes_max: int
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_dict(cls, body: dict) -> "Criteria":
+        names = [f for f in cls.__dataclass_fields__ if f != "extra"]
+        missing = [n for n in names if n not in body]
+        if missing:
+            raise ValueError(f"criteria without {', '.join(missing)}")
+        return cls(**{n: body[n] for n in names}, extra={k: v for k, v in body.items() if k not in names})
+
+
+def _at_most(value: float | None, limit: float) -> bool:
+    return value is not None and value <= limit
+
+
+def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Criteria) -> Verdict:
+    report = f"/reconciliation/runs/{facts.run_id}" if facts.run_id else ""
+    coverage = facts.active_in_anef / facts.active_in_agdref if facts.active_in_agdref else 1.0
+    nights = facts.divergence_rates[-criteria.divergence_rate_nights:]
+    worst = max(nights) if len(nights) >= criteria.divergence_rate_nights else None
+    checks = (
+        Criterion("coverage", "active AGDREF dossiers present in ANEF", round(coverage, 6), criteria.coverage_min,
+                  coverage >= criteria.coverage_min,
+                  f"{facts.active_in_anef:,} of {facts.active_in_agdref:,} active dossiers; {report}"),
+        Criterion("critical_divergences", "critical divergences open", facts.critical_open,
+                  criteria.critical_divergences_max, facts.critical_open <= criteria.critical_divergences_max,
+                  f"/reconciliation?severity=critical; {report}"),
+        Criterion("divergence_rate", f"worst divergence rate over the last {criteria.divergence_rate_nights} nights",
+                  worst, criteria.divergence_rate_max, _at_most(worst, criteria.divergence_rate_max),
+                  f"{len(nights)} nights measured; {report}"),
+        Criterion("freshness", "freshness p99 (seconds)", streams.freshness_p99_seconds,
+                  criteria.freshness_p99_max_seconds,
+                  _at_most(streams.freshness_p99_seconds, criteria.freshness_p99_max_seconds), "/streams"),
+        Criterion("lag", "consumer lag (messages)", streams.lag, criteria.lag_max,
+                  _at_most(streams.lag, criteria.lag_max), "/streams"),
+        Criterion("parked_triaged", "parked dossiers not triaged", facts.parked_untriaged,
+                  criteria.parked_untriaged_max, facts.parked_untriaged <= criteria.parked_untriaged_max,
+                  "/reconciliation?kind=parked"),
+        Criterion("anef_writes_explained", "ANEF writes on migrated rows left unexplained",
+                  facts.unexplained_anef_writes, criteria.unexplained_anef_writes_max,
+                  facts.unexplained_anef_writes <= criteria.unexplained_anef_writes_max,
+                  "/reconciliation?kind=conflict; /reconciliation?kind=field_mismatch"),
+    )
+    return Verdict(scope, all(c.ok for c in checks), checks, criteria.version, facts.run_id)

@@ -1,0 +1,56 @@
+"""``agdref-anef web``: the application of the people who run the migration (FastAPI, pages
+rendered on the server, every asset served by the application itself, nothing fetched from the
+internet)."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from common.db import engine
+from common.settings import Settings
+from operations.web import api, pages
+from operations.web.auth import Sessions
+from operations.web.deps import Context, LoginRequired, Sampler
+
+
+def create_app(settings: Settings, metrics_url: str | None = None, sample_every: float = 5.0) -> FastAPI:
+    """Raises ValueError without a usable ``WEB_SESSION_SECRET``."""
+    sessions = Sessions(settings.web_session_secret)
+    agdref, anef = engine(settings.agdref_database_url), engine(settings.anef_database_url)
+    sampler = Sampler(settings, agdref, anef, metrics_url, sample_every)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        sampler.start()
+        yield
+        sampler.stop()
+        agdref.dispose()
+        anef.dispose()
+
+    # OpenAPI is served behind the login (api.openapi), not at FastAPI's public default paths.
+    app = FastAPI(title="AGDREF → ANEF migration", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.context = Context(settings, agdref, anef, sessions, sampler)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        # Nothing from elsewhere: scripts, styles and images come from this application only.
+        response.headers["Content-Security-Policy"] = ("default-src 'self'; img-src 'self' data:; "
+                                                       "style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    return app

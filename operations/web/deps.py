@@ -1,0 +1,97 @@
+"""What every route of the web application shares: the databases, settings, sessions, templates,
+the stream sampler, and the login dependency (every page and API route requires it)."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine, select
+
+from common.settings import Settings
+from operations.status import Status, gather
+from operations.web.auth import SESSION_COOKIE, Sessions, User
+from schemas.web_tables import user
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescaped
+
+
+class LoginRequired(Exception):
+    """Raised for a page without a valid session: answered by a redirect to /login."""
+
+
+@dataclass
+class Sampler:
+    """Samples the streams every ``interval`` seconds in a thread: the charts' recent history
+    (one hour at 5 s). A failing look is kept with its problems, never raised."""
+
+    settings: Settings
+    agdref: Engine
+    anef: Engine
+    metrics_url: str | None
+    interval: float = 5.0
+    samples: deque = field(default_factory=lambda: deque(maxlen=720))
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def latest(self) -> Status | None:
+        return self.samples[-1] if self.samples else None
+
+    def look(self) -> Status:
+        previous = self.latest()
+        status = gather(self.settings, self.agdref, self.anef, self.metrics_url, previous)
+        self.samples.append(status)
+        return status
+
+    def start(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(self.interval):
+                try:
+                    self.look()
+                except Exception:  # noqa: BLE001 - a chart with a gap, not a dead web application
+                    pass
+        threading.Thread(target=loop, name="stream-sampler", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@dataclass
+class Context:
+    settings: Settings
+    agdref: Engine
+    anef: Engine
+    sessions: Sessions
+    sampler: Sampler
+    started_at: float = field(default_factory=time.time)
+
+
+def context(request: Request) -> Context:
+    return request.app.state.context
+
+
+def current_user(request: Request) -> User:
+    """The signed-in user, checked against the users table at every request (a deactivated user
+    or a changed role takes effect at once). API routes answer 401, pages redirect to /login."""
+    ctx = context(request)
+    found = ctx.sessions.read(request.cookies.get(SESSION_COOKIE))
+    if found is not None:
+        with ctx.anef.connect() as conn:
+            row = conn.execute(select(user.c.role).where(user.c.username == found.name, user.c.active)).first()
+        if row is not None:
+            return User(found.name, row.role, found.csrf)
+    if request.url.path.startswith("/api/"):
+        raise HTTPException(401, "login required")
+    raise LoginRequired()
+
+
+def require(role: str):
+    def dependency(request: Request) -> User:
+        found = current_user(request)
+        if not found.can(role):
+            raise HTTPException(403, f"this needs the {role} role")
+        return found
+    return dependency

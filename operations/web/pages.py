@@ -1,0 +1,171 @@
+"""Server-rendered pages: login, streams, reconciliation, a dossier, go/no-go, admin. Forms post
+back with the session's CSRF token; every value is escaped by the templates."""
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from operations.gonogo import COUNTRY
+from operations.web import api, facts
+from operations.web.auth import SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok
+from operations.web.deps import TEMPLATES, context, require
+from reconciliation.charts import bars, trend
+from reconciliation.divergence import Kind, Severity
+from schemas.web_tables import ROLES, user as users
+
+router = APIRouter()
+
+
+def page(request: Request, name: str, viewer: User | None, **values) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, {"user": viewer, **values})
+
+
+def back(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def checked(viewer: User, token: str) -> None:
+    if not csrf_ok(viewer.csrf, token):
+        raise HTTPException(403, "missing or wrong CSRF token")
+
+
+@router.get("/login")
+def login_form(request: Request, failed: int = 0) -> HTMLResponse:
+    return page(request, "login.html", None, failed=bool(failed))
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(...), password: str = Form(...)) -> RedirectResponse:
+    ctx = context(request)
+    with ctx.anef.connect() as conn:
+        role = authenticate(conn, username, password)
+    if role is None:
+        return back("/login?failed=1")
+    response = back("/streams")
+    response.set_cookie(SESSION_COOKIE, ctx.sessions.issue(username, role), max_age=SESSION_HOURS * 3600,
+                        httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/logout")
+def logout(csrf: str = Form(""), viewer: User = Depends(require("viewer"))) -> RedirectResponse:
+    checked(viewer, csrf)
+    response = back("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(_: User = Depends(require("viewer"))) -> RedirectResponse:
+    return back("/streams")
+
+
+@router.get("/streams")
+def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
+    data = api.streams(request, viewer)
+    history = data["history"]
+    labels = [str(round(h["at"])) for h in history]
+    charts = [
+        trend("Consumer lag (messages)", {"total": [h["lag"] for h in history]}, labels),
+        trend("Throughput (events/s)", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels),
+        trend("Freshness (ms)", {"high": [round((h["freshness_p99"] or 0) * 1000) for h in history],
+                                 "low": [round((h["freshness_p50"] or 0) * 1000) for h in history]}, labels),
+    ]
+    latest = data["latest"]
+    parked = list((latest.get("anef") or {}).get("parked_by_reason", {}).items())
+    charts.append(bars("Parked dossiers by reason", parked))
+    return page(request, "streams.html", viewer, status=latest, charts=charts)
+
+
+@router.get("/reconciliation")
+def reconciliation(request: Request, kind: str = "", severity: str = "", prefecture: str = "",
+                   viewer: User = Depends(require("viewer"))) -> HTMLResponse:
+    runs = api.runs(request, viewer)
+    rows = api.divergences(request, Kind(kind) if kind in {k.value for k in Kind} else None,
+                           Severity(severity) if severity in {s.value for s in Severity} else None,
+                           prefecture or None, viewer)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["prefecture"] or "?"] = counts.get(r["prefecture"] or "?", 0) + 1
+    charts = [trend("Divergences over runs", {"total": [sum(r["counts"].values()) for r in runs],
+                                              "critical": [sum(n for k, n in r["counts"].items() if k.endswith("/critical"))
+                                                           for r in runs]},
+                    [str(r["finished_at"])[:16] for r in runs]),
+              bars("Open divergences by prefecture", sorted(counts.items(), key=lambda kv: -kv[1])[:20])]
+    return page(request, "reconciliation.html", viewer, rows=rows[:1000], total=len(rows), runs=runs[::-1][:20],
+                charts=charts, kinds=[k.value for k in Kind], severities=[s.value for s in Severity],
+                chosen={"kind": kind, "severity": severity, "prefecture": prefecture})
+
+
+@router.get("/reconciliation/runs/{ident}")
+def run(ident: int, request: Request, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
+    found = next((r for r in api.runs(request, viewer) if r["id"] == ident), None)
+    if found is None:
+        raise HTTPException(404, f"no run {ident}")
+    return page(request, "run.html", viewer, run=found)
+
+
+@router.get("/dossiers/{numero}")
+def dossier(numero: str, request: Request, viewer: User = Depends(require("engineer"))) -> HTMLResponse:
+    return page(request, "dossier.html", viewer, dossier=api.dossier(numero, request, viewer))
+
+
+@router.post("/divergences/{ident}/{action}")
+def decide(ident: int, action: str, request: Request, reason: str = Form(...), csrf: str = Form(""),
+           viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    if action not in ("accept", "resolve"):
+        raise HTTPException(404, "unknown decision")
+    api.decide(request, ident, api.Decision(reason=reason), viewer, csrf, action)
+    return back("/reconciliation")
+
+
+@router.get("/gonogo")
+def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
+    data = api.gonogo(request, viewer)
+    return page(request, "gonogo.html", viewer, verdicts=data["verdicts"], criteria=data["criteria"], scope=scope,
+                history=api.history(scope, request, viewer))
+
+
+@router.post("/gonogo/evaluate")
+def evaluate(request: Request, csrf: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    api.evaluate(request, csrf, viewer)
+    return back("/gonogo")
+
+
+@router.get("/admin")
+def admin(request: Request, viewer: User = Depends(require("admin"))) -> HTMLResponse:
+    ctx = context(request)
+    with ctx.anef.connect() as conn:
+        people = conn.execute(select(users.c.username, users.c.role, users.c.active, users.c.created_at)
+                              .order_by(users.c.username)).mappings().all()
+    rules = facts.current_criteria(ctx.anef)
+    body = {k: v for k, v in vars(rules).items() if k != "extra"}
+    return page(request, "admin.html", viewer, people=people, roles=ROLES, criteria=json.dumps(body, indent=1),
+                audit=facts.audit_log(ctx.anef, 100))
+
+
+@router.post("/admin/users")
+def add(request: Request, username: str = Form(...), password: str = Form(...), role: str = Form(...),
+        reason: str = Form(...), csrf: str = Form(""), viewer: User = Depends(require("admin"))) -> RedirectResponse:
+    checked(viewer, csrf)
+    try:
+        with context(request).anef.begin() as conn:
+            add_user(conn, username, password, role)
+            facts.record_audit(conn, viewer.name, "user.add", username, reason, {"role": role})
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return back("/admin")
+
+
+@router.post("/admin/criteria")
+def criteria(request: Request, body: str = Form(...), reason: str = Form(...), csrf: str = Form(""),
+             viewer: User = Depends(require("admin"))) -> RedirectResponse:
+    checked(viewer, csrf)
+    try:
+        facts.change_criteria(context(request).anef, viewer.name, reason, json.loads(body))
+    except (ValueError, TypeError) as exc:
+        raise HTTPException(400, f"criteria refused: {exc}") from None
+    return back("/admin")

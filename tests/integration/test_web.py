@@ -1,0 +1,156 @@
+"""The web application against real databases: login everywhere, roles, CSRF, escaping, audit,
+and go/no-go verdicts from measured facts."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from common.log import pseudonym
+from operations.gonogo import StreamFacts, evaluate
+from operations.web import facts
+from operations.web.app import create_app
+from operations.web.auth import add_user
+from reconciliation import store
+from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSummary, Severity
+from tests.integration.conftest import Chain
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(chain: Chain):
+    settings = chain.settings().model_copy(update={"web_session_secret": secrets.token_urlsafe(40)})
+    with chain.anef.begin() as conn:
+        for role in ("viewer", "engineer", "admin"):
+            add_user(conn, role, PASSWORD, role)
+    made = create_app(settings, metrics_url=None, sample_every=3600)
+    with TestClient(made) as client:
+        yield client
+
+
+def login(client: TestClient, role: str) -> str:
+    """Log in as the user of that role; returns the session's CSRF token (from a page's form)."""
+    client.cookies.clear()
+    assert client.post("/login", data={"username": role, "password": PASSWORD}, follow_redirects=False).status_code == 303
+    page = client.get("/gonogo").text
+    return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def a_divergence(chain: Chain, number: str = "0123456789", prefecture: str = "75") -> int:
+    with chain.anef.begin() as conn:
+        run_id = store.start_run(conn, 1)
+        summary = RunSummary(run_id, persons_agdref=10, persons_by_prefecture={prefecture: 10}, divergences=[
+            Divergence(number, Kind.FIELD_MISMATCH, Severity.HIGH,
+                       (FieldDifference("usager.nom_naissance", "DIALLO", "DIALO"),), prefecture=prefecture)])
+        store.record_run(conn, summary)
+        return conn.execute(text("SELECT id FROM reconciliation.divergence WHERE numero_etranger = :n"),
+                            {"n": number}).scalar_one()
+
+
+def test_every_page_and_api_route_requires_a_login(app: TestClient):
+    from operations.web import api, pages
+
+    routes = [r for r in (*api.router.routes, *pages.router.routes) if isinstance(r, APIRoute) and r.path != "/login"]
+    assert len(routes) > 15
+    for route in routes:
+        path = route.path.replace("{ident}", "1").replace("{numero}", "0123456789").replace("{action}", "accept")
+        for method in route.methods:
+            answer = app.request(method, path, follow_redirects=False)
+            expected = 401 if path.startswith("/api/") else 303
+            assert answer.status_code in (expected, 422), f"{method} {path}: {answer.status_code}"
+            if answer.status_code == 303:
+                assert answer.headers["location"] == "/login"
+
+
+def test_a_wrong_password_does_not_log_in(app: TestClient):
+    answer = app.post("/login", data={"username": "admin", "password": "wrong password!"}, follow_redirects=False)
+    assert answer.headers["location"] == "/login?failed=1" and "agdref_anef_session" not in answer.cookies
+
+
+def test_a_viewer_sees_aggregates_only_and_cannot_decide(app: TestClient, chain: Chain):
+    ident = a_divergence(chain)
+    csrf = login(app, "viewer")
+    [row] = app.get("/api/divergences").json()
+    assert row["numero_etranger"] == pseudonym("0123456789", chain.settings().pii_pseudonym_key)
+    assert row["fields"] == [{"field": "usager.nom_naissance"}]
+    page = app.get("/reconciliation").text
+    assert "0123456789" not in page and "DIALLO" not in page
+    assert app.get("/dossiers/0123456789").status_code == 403
+    assert app.post(f"/api/divergences/{ident}/accept", json={"reason": "fine"},
+                    headers={"X-CSRF-Token": csrf}).status_code == 403
+    assert app.get("/admin").status_code == 403
+
+
+def test_an_engineer_decides_only_with_the_csrf_token_and_the_decision_is_audited(app: TestClient, chain: Chain):
+    ident = a_divergence(chain)
+    csrf = login(app, "engineer")
+    assert "DIALLO" in app.get("/reconciliation").text  # engineers see the values
+    assert app.post(f"/api/divergences/{ident}/accept", json={"reason": "ANEF is right"}).status_code == 403
+    assert app.post(f"/divergences/{ident}/accept", data={"reason": "ANEF is right", "csrf": "forged"},
+                    follow_redirects=False).status_code == 403
+    answer = app.post(f"/divergences/{ident}/accept", data={"reason": "ANEF is right <b>", "csrf": csrf},
+                      follow_redirects=False)
+    assert answer.status_code == 303
+    with chain.anef.connect() as conn:
+        decided = conn.execute(text("SELECT status, accepted_by, accepted_reason FROM reconciliation.divergence"
+                                    " WHERE id = :i"), {"i": ident}).one()
+        audited = conn.execute(text("SELECT username, action, reason FROM web.audit WHERE target = :t"),
+                               {"t": f"divergence {ident}"}).one()
+    assert tuple(decided) == ("accepted", "engineer", "ANEF is right <b>")
+    assert tuple(audited) == ("engineer", "divergence.accept", "ANEF is right <b>")
+    assert "ANEF is right <b>" not in app.get("/reconciliation").text  # escaped, never markup
+
+
+def test_filters_are_values_never_sql(app: TestClient, chain: Chain):
+    a_divergence(chain)
+    login(app, "viewer")
+    assert app.get("/api/divergences", params={"prefecture": "75' OR '1'='1"}).json() == []
+    assert len(app.get("/api/divergences", params={"prefecture": "75"}).json()) == 1
+    assert app.get("/api/divergences", params={"kind": "x'; DROP TABLE web.user; --"}).status_code == 422
+    assert app.get("/reconciliation", params={"prefecture": "<script>alert(1)</script>"}).status_code == 200
+    assert "<script>alert(1)</script>" not in app.get("/reconciliation", params={"prefecture": "<script>alert(1)</script>"}).text
+
+
+def test_an_admin_changes_the_criteria_as_a_new_audited_version(app: TestClient, chain: Chain):
+    csrf = login(app, "admin")
+    body = app.get("/api/gonogo").json()["criteria"]
+    changed = {**body, "coverage_min": 0.95}
+    answer = app.post("/admin/criteria", data={"body": json.dumps(changed), "reason": "rehearsal", "csrf": csrf},
+                      follow_redirects=False)
+    assert answer.status_code == 303
+    after = app.get("/api/gonogo").json()["criteria"]
+    assert (after["version"], after["coverage_min"]) == (body["version"] + 1, 0.95)
+    assert app.post("/admin/criteria", data={"body": "{}", "reason": "x", "csrf": csrf}).status_code == 400
+    assert any(a["action"] == "criteria.change" and a["reason"] == "rehearsal" for a in app.get("/api/audit").json())
+    login(app, "engineer")
+    assert app.get("/api/audit").status_code == 403
+
+
+def test_a_prefecture_goes_from_no_go_to_go_on_evidence(chain: Chain):
+    """Facts measured in the real databases: one prefecture, one person with a valid permit."""
+    with chain.agdref.begin() as conn:
+        conn.execute(text("INSERT INTO agdref.etranger (num_etranger, nom, code_dept, ind_alias) VALUES"
+                          " ('0000000077', 'A', '077', 'N')"))
+        conn.execute(text("INSERT INTO agdref.titre (num_titre, num_etranger, type_titre, date_debut_val,"
+                          " date_fin_val) VALUES ('T000000077', '0000000077', 'CST', '20200101', '20991231')"))
+    streams = StreamFacts(freshness_p99_seconds=0.4, lag=0)
+
+    def verdict():
+        found = facts.scope_facts(chain.agdref, chain.anef, 3, date.today())
+        return evaluate("77", found["77"], streams, facts.current_criteria(chain.anef))
+
+    first = verdict()
+    assert not first.go and {c.name for c in first.criteria if not c.ok} == {"coverage", "divergence_rate"}
+    with chain.anef.begin() as conn:
+        conn.execute(text("INSERT INTO anef.usager (numero_etranger, nom_naissance, prenoms, sexe, precision_naissance,"
+                          " nationalite, prefecture, numeros_alias, statut, origine, maj_le) VALUES ('0000000077', 'A',"
+                          " '{}', 'M', 'INCONNUE', 'XXX', '77', '{}', 'ACTIF', 'AGDREF', now())"))
+        for _ in range(3):  # three quiet nights
+            store.record_run(conn, RunSummary(store.start_run(conn, 1), persons_by_prefecture={"77": 1}))
+    assert verdict().go

@@ -1,0 +1,36 @@
+"""The go/no-go verdict: GO only when every criterion holds, and never on missing evidence."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from operations.gonogo import Criteria, ScopeFacts, StreamFacts, evaluate
+
+CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text()))
+GOOD = ScopeFacts(active_in_agdref=10_000, active_in_anef=10_000, critical_open=0,
+                  divergence_rates=(0.0002, 0.0001, 0.0), parked_untriaged=0, unexplained_anef_writes=0, run_id=4)
+STREAMS = StreamFacts(freshness_p99_seconds=0.8, lag=120)
+
+
+def test_every_criterion_holding_gives_go_with_its_evidence():
+    verdict = evaluate("75", GOOD, STREAMS, CRITERIA)
+    assert verdict.go and len(verdict.criteria) == 7 and all(c.ok for c in verdict.criteria)
+    assert "/reconciliation/runs/4" in verdict.criteria[0].evidence
+
+
+def test_one_critical_divergence_or_one_untriaged_parked_dossier_gives_no_go():
+    assert not evaluate("75", replace(GOOD, critical_open=1), STREAMS, CRITERIA).go
+    assert not evaluate("75", replace(GOOD, parked_untriaged=1), STREAMS, CRITERIA).go
+
+
+def test_the_rate_must_hold_for_n_nights_in_a_row_and_fewer_nights_is_not_evidence():
+    assert not evaluate("75", replace(GOOD, divergence_rates=(0.0, 0.002, 0.0)), STREAMS, CRITERIA).go
+    assert not evaluate("75", replace(GOOD, divergence_rates=(0.0, 0.0)), STREAMS, CRITERIA).go
+    assert evaluate("75", replace(GOOD, divergence_rates=(0.5, 0.0, 0.0, 0.0)), STREAMS, CRITERIA).go
+
+
+def test_coverage_below_the_threshold_or_unmeasured_streams_give_no_go():
+    failed = evaluate("13", replace(GOOD, active_in_anef=9_980), STREAMS, CRITERIA)
+    assert [c.name for c in failed.criteria if not c.ok] == ["coverage"]
+    assert not evaluate("13", GOOD, StreamFacts(None, 0), CRITERIA).go
