@@ -26,6 +26,7 @@ from schemas.envelope import topic_name
 DEMO_DIR = CACHE / "demo"
 CONNECTOR = Background("connector", DEMO_DIR)
 WORKER = Background("worker", DEMO_DIR)
+WEB = Background("web", DEMO_DIR)
 REPORT = DEMO_DIR / "report"  # the nightly report of the demo's reconciliation
 
 
@@ -42,13 +43,13 @@ def demo(ctx: click.Context, persons: int, seed: int, timeout: float) -> None:
 
 @demo.command("stop")
 def stop() -> None:
-    """Stop the demo's connector and worker, then Kafka and PostgreSQL."""
-    for process in (WORKER, CONNECTOR):
+    """Stop the demo's web application, connector and worker, then Kafka and PostgreSQL."""
+    for process in (WEB, WORKER, CONNECTOR):
         process.stop()
     p = profile("demo")
     kafka.stop(p)
     postgres.stop(p)
-    click.echo("demo stopped: connector, worker, Kafka and PostgreSQL")
+    click.echo("demo stopped: web application, connector, worker, Kafka and PostgreSQL")
 
 
 def _run(persons: int, seed: int, timeout: float) -> None:
@@ -70,7 +71,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print("  " + kafka.start(p).describe())
 
     console.print("[bold]2. clean slate[/]: both databases, the slot, the topics and the worker's group")
-    for process in (WORKER, CONNECTOR):
+    for process in (WEB, WORKER, CONNECTOR):
         process.stop()
     init_all(settings.agdref_database_url, settings.anef_database_url)  # creates the databases on first use
     agdref_db = engine(settings.agdref_database_url)
@@ -131,10 +132,38 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     facts = report.write(REPORT, runs, rows, settings.pii_pseudonym_key)
     console.print(f"  run {summary.run_id}: {summary.suspects} suspects, {len(summary.divergences)} divergences "
                   f"({facts['by_kind']}), {summary.critical} critical; report: {REPORT / 'report.html'}")
+
+    console.print("[bold]8. the web application[/] (streams, reconciliation, go/no-go)")
+    login = _start_web(anef_db, settings)
     agdref_db.dispose()
     anef_db.dispose()
-    console.print("Still running: PostgreSQL, Kafka, connector, worker (try `agdref-anef infra status`,"
-                  " `agdref-anef connector status`). Stop everything with [bold]make down[/].")
+    console.print("Still running: PostgreSQL, Kafka, connector, worker, web application (try `agdref-anef status`,"
+                  " `agdref-anef infra status`). Stop everything with [bold]make down[/].")
+    console.print(f"[bold green]Dashboard: http://{settings.web_host}:{settings.web_port}/  login: {login}[/]")
+
+
+def _start_web(anef_db, settings) -> str:
+    """Start the web application with a session secret and an admin password made for this demo
+    (neither is stored anywhere); returns the login to print."""
+    import secrets
+    import urllib.request
+
+    from operations.web.auth import add_user
+
+    password = secrets.token_urlsafe(12)
+    with anef_db.begin() as conn:
+        add_user(conn, "demo-admin", password, "admin")
+    WEB.start("web", env={"WEB_SESSION_SECRET": secrets.token_urlsafe(40)})
+    url = f"http://{settings.web_host}:{settings.web_port}/login"
+
+    def answers() -> bool:
+        try:
+            return urllib.request.urlopen(url, timeout=2).status == 200
+        except OSError:
+            return False
+
+    _wait(answers, 30, "the web application")
+    return f"demo-admin / {password}"
 
 
 def _count(db, table) -> int:
