@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     web_session_secret: str = Field("", description="Signs the session cookies (32 characters at least).")
     web_host: str = Field("127.0.0.1")
     web_port: int = Field(8088, ge=1)
+    web_sample_seconds: float = Field(5.0, gt=0, description="How often the web application samples the streams.")
 
 
 @lru_cache(maxsize=1)

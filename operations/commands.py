@@ -85,7 +85,8 @@ def web(ctx: click.Context, metrics_url: str | None) -> None:
 
     settings = get_settings()
     try:
-        app = create_app(settings, metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics")
+        app = create_app(settings, metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics",
+                         settings.web_sample_seconds)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_level="warning")

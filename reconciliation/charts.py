@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
-COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f9ab00", "low": "#1e8e3e", "total": "#1a73e8"}
+COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f9ab00", "low": "#1e8e3e", "total": "#1a73e8",
+           "p99": "#e8710a", "p50": "#1e8e3e"}
 
 
 def bars(title: str, values: list[tuple[str, int]], colour: str = COLOURS["total"], width: int = 560) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
 
-from reconciliation.divergence import Divergence, RunSummary, Severity
+from reconciliation.divergence import Divergence, Kind, RunSummary, Severity
 from reconciliation.exceptions import DivergenceNotFound
 from schemas.reconciliation_tables import divergence, run
 
@@ -59,7 +59,11 @@ def record_run(conn: Connection, summary: RunSummary) -> None:
     if new_rows:
         conn.execute(insert(divergence), new_rows)
     counts = Counter(f"{d.kind.value}/{d.severity.value}" for d in summary.divergences)
-    found = Counter(d.prefecture or "?" for d in summary.divergences)
+    # The nightly rate the go/no-go follows counts what still needs someone: parked dossiers have
+    # their own criterion (triage), and an accepted divergence has been explained.
+    accepted = {key for key, row in open_rows.items() if row.status == "accepted"}
+    found = Counter(d.prefecture or "?" for d in summary.divergences
+                    if d.kind is not Kind.PARKED and (d.numero_etranger, d.kind.value) not in accepted)
     by_prefecture = {p: {"persons": summary.persons_by_prefecture.get(p, 0), "divergences": found.get(p, 0)}
                      for p in set(summary.persons_by_prefecture) | set(found)}
     conn.execute(update(run).where(run.c.id == summary.run_id).values(

@@ -27,7 +27,8 @@ run = Table(
     Column("unconfirmed", Integer, nullable=False, server_default=text("0")),  # still in flight at the end
     Column("seconds", Float),
     Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # kind/severity → divergences found
-    # prefecture → {"persons": AGDREF persons, "divergences": found}: the rates the go/no-go follows
+    # prefecture → {"persons": AGDREF persons, "divergences": found, neither parked nor accepted}:
+    # the nightly rates the go/no-go follows
     Column("by_prefecture", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     schema=SCHEMA,
 )

@@ -3,6 +3,7 @@ back with the session's CSRF token; every value is escaped by the templates."""
 from __future__ import annotations
 
 import json
+import time
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -67,12 +68,13 @@ def home(_: User = Depends(require("viewer"))) -> RedirectResponse:
 def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
     data = api.streams(request, viewer)
     history = data["history"]
-    labels = [str(round(h["at"])) for h in history]
+    labels = [time.strftime("%H:%M:%S", time.localtime(h["at"])) for h in history]
     charts = [
         trend("Consumer lag (messages)", {"total": [h["lag"] for h in history]}, labels),
         trend("Throughput (events/s)", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels),
-        trend("Freshness (ms)", {"high": [round((h["freshness_p99"] or 0) * 1000) for h in history],
-                                 "low": [round((h["freshness_p50"] or 0) * 1000) for h in history]}, labels),
+        trend("Freshness since the worker started (ms)",
+              {"p99": [round((h["freshness_p99"] or 0) * 1000) for h in history],
+               "p50": [round((h["freshness_p50"] or 0) * 1000) for h in history]}, labels),
     ]
     latest = data["latest"]
     parked = list((latest.get("anef") or {}).get("parked_by_reason", {}).items())

@@ -1,0 +1,150 @@
+"""The web application in a real browser (Debian's Chromium, driven by Playwright), on a real
+chain: login, the two roles that differ, a prefecture at NO-GO that a recorded decision brings to
+GO, another at GO, and screenshots of every page (``SCREENSHOTS_DIR``, docs/screenshots/ in the
+repository)."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from infra.process import ensure_debian_packages
+from operations.gonogo import StreamFacts, evaluate
+from operations.web import facts
+from operations.web.auth import add_user
+from reconciliation.engine import Options
+from tests.integration.conftest import Chain, free_port, wait_for
+from tests.integration.test_reconciliation import _reconciler, _start
+
+PASSWORD = "correct horse battery"
+QUIET = StreamFacts(freshness_p99_seconds=0.0, lag=0)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    ensure_debian_packages("chromium", check="chromium")
+    return "/usr/bin/chromium"
+
+
+def _prefectures(chain: Chain) -> tuple[str, str]:
+    """(a prefecture at GO, one whose only failing criterion is an untriaged parked dossier)."""
+    rules = facts.current_criteria(chain.anef)
+    verdicts = {scope: evaluate(scope, measured, QUIET, rules)
+                for scope, measured in facts.scope_facts(chain.agdref, chain.anef, 3, date.today()).items()}
+    going = sorted(s for s, v in verdicts.items() if v.go and s.isdigit())
+    parked = sorted(s for s, v in verdicts.items() if [c.name for c in v.criteria if not c.ok] == ["parked_triaged"])
+    assert going and parked, f"the seeded population lacks the prefectures this test needs: {verdicts}"
+    return going[0], parked[0]
+
+
+def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chromium: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    metrics, port = free_port(), free_port()
+    _start(chain, 400, WORKER_METRICS_PORT=str(metrics))
+    for _ in range(3):  # three nights
+        _reconciler(chain).run(Options(max_wait_seconds=60))
+    with chain.anef.begin() as conn:
+        for role in ("viewer", "engineer", "admin"):
+            add_user(conn, role, PASSWORD, role)
+    going, parked = _prefectures(chain)
+    chain.process("web").start("web", env={
+        **chain.environment, "WEB_SESSION_SECRET": secrets.token_urlsafe(40), "WEB_PORT": str(port),
+        "WEB_SAMPLE_SECONDS": "0.5", "WORKER_METRICS_PORT": str(metrics)})
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return urllib.request.urlopen(f"{base}/login", timeout=2).status == 200
+        except OSError:
+            return False
+
+    wait_for(answers, 30, "the web application")
+    shots = Path(os.environ.get("SCREENSHOTS_DIR", str(chain.folder / "screenshots")))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        def log_in(name: str) -> None:
+            page.goto(f"{base}/login")
+            page.fill("#username", name)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(f"{base}/streams")
+
+        def log_out() -> None:
+            page.click("header button")
+            expect(page).to_have_url(f"{base}/login")
+
+        page.goto(f"{base}/reconciliation")
+        expect(page).to_have_url(f"{base}/login")  # nothing without a login
+        page.screenshot(path=str(shots / "login.png"))
+        page.fill("#username", "engineer")
+        page.fill("#password", "not the password")
+        page.click("button[type=submit]")
+        expect(page.locator(".problem")).to_contain_text("wrong password")
+
+        # a viewer: aggregates, pseudonyms, no decision, no detail, no admin
+        log_in("viewer")
+        expect(page.locator("#overview")).to_contain_text("persons migrated")
+        page.screenshot(path=str(shots / "streams.png"), full_page=True)
+        page.goto(f"{base}/reconciliation")
+        table = page.locator("#divergences").inner_text()
+        assert "p:" in table and not re.search(r"\b\d{10}\b", table)
+        assert page.locator("#divergences form").count() == 0
+        assert page.goto(f"{base}/admin").status == 403
+        page.goto(f"{base}/streams")
+        log_out()
+
+        # an engineer: NO-GO for one prefecture, a decision recorded, then GO
+        log_in("engineer")
+        page.goto(f"{base}/gonogo")
+        page.click("text=Evaluate now")
+        expect(page.locator(f"#scope-{parked}")).to_contain_text("NO-GO")
+        assert "NO-GO" not in page.locator(f"#scope-{going}").inner_text()
+        page.screenshot(path=str(shots / "gonogo-no-go.png"), full_page=True)
+        page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
+        page.screenshot(path=str(shots / "reconciliation.png"), full_page=True)
+        assert page.locator("#divergences tr").count() >= 2
+        decided = 0
+        while True:  # accept every parked dossier of the prefecture, with a reason: triaged
+            page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
+            forms = page.locator("#divergences form[action$='/accept']")
+            if forms.count() == 0:
+                break
+            forms.first.locator("input[name=reason]").fill("triaged: the legacy date is being corrected")
+            forms.first.locator("button").click()
+            decided += 1
+        assert decided >= 1
+        expect(page.locator("#divergences")).to_contain_text("accepted by engineer")
+        number = page.locator("#divergences a").first.inner_text()
+        page.click(f"text={number}")
+        expect(page.locator("h1")).to_contain_text(number)
+        page.screenshot(path=str(shots / "dossier.png"), full_page=True)
+        page.goto(f"{base}/gonogo")
+        page.click("text=Evaluate now")
+        expect(page.locator(f"#scope-{parked}")).to_contain_text("GO")
+        assert "NO-GO" not in page.locator(f"#scope-{parked}").inner_text()
+        page.goto(f"{base}/gonogo?scope={parked}")
+        history = page.locator("#history").inner_text()
+        assert history.index("GO") < history.index("NO-GO")  # the latest first: GO, after a NO-GO
+        page.screenshot(path=str(shots / "gonogo-go.png"), full_page=True)
+        log_out()
+
+        # an admin: users, criteria and the audit of the decision
+        log_in("admin")
+        page.goto(f"{base}/admin")
+        expect(page.locator("#audit")).to_contain_text("divergence.accept")
+        page.screenshot(path=str(shots / "admin.png"), full_page=True)
+        browser.close()
+    with chain.anef.connect() as conn:
+        decided = conn.execute(text("SELECT count(*) FROM web.audit WHERE username = 'engineer'"
+                                    " AND action = 'divergence.accept'")).scalar_one()
+    assert decided >= 1
