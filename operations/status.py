@@ -49,7 +49,7 @@ def _connector(agdref: Engine, settings: Settings) -> dict:
     with agdref.connect() as conn:
         if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{CONTROL_SCHEMA}.connector_state"}).scalar():
             state = conn.execute(text(
-                "SELECT extract(epoch FROM now() - acknowledged_at), events"
+                "SELECT extract(epoch FROM now() - acknowledged_at), events, extract(epoch FROM now() - last_commit_at)"
                 f" FROM {CONTROL_SCHEMA}.connector_state WHERE slot = :s"), {"s": settings.replication_slot}).first()
     snapshots = source.snapshot_progress(agdref) if slot.exists else []
     return {
@@ -57,6 +57,8 @@ def _connector(agdref: Engine, settings: Settings) -> dict:
         "slot_lag_bytes": slot.lag_bytes, "slot_lag_seconds": slot.lag_seconds,
         "last_acknowledged_age_seconds": round(float(state[0]), 1) if state and state[0] is not None else None,
         "events_published": int(state[1]) if state and state[1] is not None else None,
+        # the legacy commit of the last change it published
+        "last_event_age_seconds": round(float(state[2]), 1) if state and state[2] is not None else None,
         "snapshots": [{"table": p.table, "rows_read": p.rows_read, "estimate": p.estimate, "done": p.done}
                       for p in snapshots],
     }

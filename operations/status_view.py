@@ -17,6 +17,7 @@ def render(status: Status) -> Group:
     overview.add_row("connector slot", "absent" if not c.get("slot_exists") else
                      f"{c['slot']} {'active' if c['slot_active'] else 'INACTIVE'}, {c['slot_lag_bytes']:,} bytes behind"
                      + (f" (~{c['slot_lag_seconds']:.0f} s)" if c.get("slot_lag_seconds") else ""))
+    overview.add_row("last event captured", _seconds(c.get("last_event_age_seconds")) + " ago")
     overview.add_row("last acknowledgement", _seconds(c.get("last_acknowledged_age_seconds")) + " ago")
     for snap in c.get("snapshots", []):
         share = "done" if snap["done"] else f"{100 * snap['rows_read'] / snap['estimate']:.0f} %" if snap["estimate"] else ""
