@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from reconciliation.divergence import Divergence, Kind, RunSummary, Severity
 from reconciliation.exceptions import DivergenceNotFound
@@ -40,10 +40,9 @@ def record_run(conn: Connection, summary: RunSummary) -> None:
         select(divergence.c.id, divergence.c.numero_etranger, divergence.c.kind, divergence.c.status)
         .where(divergence.c.status != "resolved"))}
     now = func.now()
-    for key, row in open_rows.items():
-        if key not in found:
-            conn.execute(update(divergence).where(divergence.c.id == row.id)
-                         .values(status="resolved", resolved_at=now))
+    gone = [row.id for key, row in open_rows.items() if key not in found]
+    if gone:
+        conn.execute(update(divergence).where(divergence.c.id.in_(gone)).values(status="resolved", resolved_at=now))
     new_rows, updates = [], []
     for key, d in found.items():
         values = dict(severity=d.severity.value, fields=fields_json(d), detail=d.detail, prefecture=d.prefecture,
@@ -54,8 +53,10 @@ def record_run(conn: Connection, summary: RunSummary) -> None:
         else:
             new_rows.append(dict(values, numero_etranger=d.numero_etranger, kind=d.kind.value, status="new",
                                  first_run=summary.run_id))
-    for ident, values in updates:
-        conn.execute(update(divergence).where(divergence.c.id == ident).values(**values, last_seen_at=now))
+    if updates:  # one statement for all of them (batched by the driver), not a round trip each
+        conn.execute(update(divergence).where(divergence.c.id == bindparam("ident")).values(
+            {**{name: bindparam(f"v_{name}") for name in updates[0][1]}, "last_seen_at": now}),
+            [{"ident": ident, **{f"v_{k}": v for k, v in values.items()}} for ident, values in updates])
     if new_rows:
         conn.execute(insert(divergence), new_rows)
     counts = Counter(f"{d.kind.value}/{d.severity.value}" for d in summary.divergences)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 
 from sqlalchemy import text
 
@@ -129,6 +130,10 @@ def test_quiet_equal_data_gives_an_empty_report(chain: Chain, tmp_path):
     assert summary.suspects == 0 and summary.buckets_differing == 0
     assert {(d.numero_etranger, d.kind) for d in summary.divergences} == {(n, Kind.PARKED) for n in _parked(chain)}
     assert all(d.detail for d in summary.divergences)  # each parked one with its reason
+    # reported from three queries, they are what the deep comparison of each one gives
+    deep = _reconciler(chain).compare(_parked(chain), set(), date.today(), everything_parked=False)
+    facts = sorted((d.numero_etranger, d.severity, d.prefecture, d.urgency_days, d.detail) for d in summary.divergences)
+    assert facts == sorted((d.numero_etranger, d.severity, d.prefecture, d.urgency_days, d.detail) for d in deep)
     # the parked persons purged from AGDREF (their parking goes with them): the data are equal
     for members in [r[0] for r in _anef(chain, "SELECT members FROM migration.parked")]:
         for table in ("adresse", "demande", "titre", "doc_provisoire", "mesure_eloignement", "etranger"):

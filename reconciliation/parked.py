@@ -1,0 +1,78 @@
+"""Parked dossiers as divergences, without reading them whole.
+
+Every night every parked dossier is reported (kind ``parked``, with its reason), but one whose
+fingerprints agree needs no deep comparison: what its divergence needs is the reason (the
+parking), the prefecture, and whether the person holds a right today that ANEF does not show
+(severity, urgency). Three indexed queries for all of them, instead of reading, assembling and
+comparing ~11,000 dossiers at 1,000,000 persons (8.6 s of a 59 s run before).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, text
+
+from reconciliation.divergence import Divergence, Kind, Severity
+from reconciliation.sources import forms
+
+_RIGHTS_TODAY = (
+    "SELECT num_etranger, date_fin_val FROM agdref.titre WHERE num_etranger = ANY(CAST(:raw AS char(10)[]))"
+    " AND date_debut_val <= :d AND date_debut_val <> '' AND (date_fin_val >= :d OR date_fin_val = '00000000')"
+    " UNION ALL SELECT num_etranger, date_fin FROM agdref.doc_provisoire"
+    " WHERE num_etranger = ANY(CAST(:raw AS char(10)[])) AND date_debut <= :d AND date_debut <> '' AND date_fin >= :d")
+_ANEF_RIGHTS_TODAY = (
+    "SELECT rtrim(numero_etranger) FROM anef.titre WHERE numero_etranger = ANY(CAST(:n AS char(10)[]))"
+    " AND origine = 'AGDREF' AND date_debut <= :today AND coalesce(date_fin, :today) >= :today"
+    " UNION SELECT rtrim(numero_etranger) FROM anef.attestation WHERE numero_etranger = ANY(CAST(:n AS char(10)[]))"
+    " AND origine = 'AGDREF' AND date_debut <= :today AND date_fin >= :today")
+
+
+def _normalised(raw: str) -> str:
+    value = (raw or "").strip()
+    return "0" + value if len(value) == 9 and value.isdigit() else value
+
+
+def _days(end: str, today: date) -> int | None:
+    try:
+        return (date(int(end[:4]), int(end[4:6]), int(end[6:8])) - today).days
+    except ValueError:
+        return None  # permanent (00000000) or a partial date
+
+
+def parked_divergences(agdref: Engine, anef: Engine, parked: dict[str, tuple[str, str, list[str]]],
+                       today: date) -> list[Divergence]:
+    """One ``parked`` divergence per parked dossier (root → reason, field, member numbers)."""
+    if not parked:
+        return []
+    root_of = {m: root for root, (_, _, members) in parked.items() for m in (*members, root)}
+    numbers = sorted(root_of)
+    with agdref.connect() as conn:
+        rights = conn.execute(text(_RIGHTS_TODAY), {"raw": forms(set(numbers)), "d": today.strftime("%Y%m%d")}).all()
+        codes = dict(conn.execute(text("SELECT num_etranger, code_dept FROM agdref.etranger"
+                                       " WHERE num_etranger = ANY(CAST(:raw AS char(10)[]))"),
+                                  {"raw": forms(set(parked))}).all())
+    with anef.connect() as conn:
+        shown = set(conn.execute(text(_ANEF_RIGHTS_TODAY), {"n": sorted(parked), "today": today}).scalars())
+        prefectures = dict(conn.execute(text("SELECT rtrim(numero_etranger), prefecture FROM anef.usager"
+                                             " WHERE numero_etranger = ANY(CAST(:n AS char(10)[]))"),
+                                        {"n": sorted(parked)}).all())
+    valid: set[str] = set()
+    left: dict[str, list[int]] = {}
+    for number, end in rights:
+        root = root_of.get(_normalised(number))
+        if root is None:
+            continue
+        valid.add(root)
+        days = _days(end or "", today)
+        if days is not None:
+            left.setdefault(root, []).append(days)
+    by_root_code = {_normalised(n): code for n, code in codes.items()}
+    found = []
+    for root, (reason, field, _) in parked.items():
+        code = (by_root_code.get(root) or "").strip()
+        prefecture = prefectures.get(root) or ((code.lstrip("0") or code) if code else None)
+        lost = root in valid and root not in shown
+        found.append(Divergence(root, Kind.PARKED, Severity.CRITICAL if lost else Severity.MEDIUM,
+                                prefecture=prefecture, urgency_days=min(left[root]) if root in left else None,
+                                detail=f"{reason} ({field})"))
+    return found
