@@ -185,7 +185,7 @@ def test_live_traffic_gives_no_false_positive(chain: Chain):
     renamed = _plain_persons(chain, 1, _parked(chain))[0]
     _anef(chain, "UPDATE anef.usager SET nom_naissance = 'CHANGE' WHERE numero_etranger = :n", n=renamed)
     workload = subprocess.Popen(
-        [sys.executable, "-m", "cli", "simulate", "--rate", "30", "--duration", "25", "--seed", "11",
+        [sys.executable, "-m", "cli", "simulate", "--rate", "30", "--duration", "40", "--seed", "11",
          "--mix", AGDREF_ONLY], env={**os.environ, **chain.environment}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     try:
