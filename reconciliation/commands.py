@@ -100,6 +100,11 @@ def _show_dossier(numero: str, json_path: str | None) -> int:
     console.print(side)
     for line in found.rejections:
         console.print(f"[yellow]the mapping rejects it:[/yellow] {line}")
+    if found.legacy_rows:
+        legacy = Table("AGDREF table", "row as AGDREF holds it", title="legacy rows (no ANEF form: rejected)")
+        for table_name, row in found.legacy_rows:
+            legacy.add_row(table_name, ", ".join(f"{k}={v}" for k, v in row.items() if v not in (None, "")))
+        console.print(legacy)
     for d in found.divergences:
         console.print(f"[bold]{d.severity.value}[/bold] {d.kind.value}"
                       + (f", {d.urgency_days} days left" if d.urgency_days is not None else "")
@@ -112,7 +117,7 @@ def _show_dossier(numero: str, json_path: str | None) -> int:
         Path(json_path).write_text(json.dumps({
             "numero_etranger": found.numero, "root": found.root, "agdref": found.agdref, "anef": found.anef,
             "divergences": [store.as_dict(d) for d in found.divergences], "pipeline": found.pipeline,
-            "rejections": found.rejections}, indent=1, default=str))
+            "rejections": found.rejections, "legacy_rows": found.legacy_rows}, indent=1, default=str))
     return 1 if any(d.severity is Severity.CRITICAL for d in found.divergences) else 0
 
 

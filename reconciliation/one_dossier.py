@@ -26,6 +26,7 @@ class DossierLookUp:
     root: str | None = None                  # the reference person, when ``numero`` is an alias
     agdref: dict | None = None               # AGDREF through the mapping
     rejections: list[str] = field(default_factory=list)  # when the mapping rejects it: reason (table.field)
+    legacy_rows: list[tuple[str, dict]] = field(default_factory=list)  # then AGDREF's rows as they are
     anef: dict | None = None
     divergences: list[Divergence] = field(default_factory=list)
     pipeline: dict[str, Any] = field(default_factory=dict)
@@ -76,6 +77,11 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
         result.agdref, rejection = mapped(dossier)
         if rejection is not None:
             result.rejections = [f"{r.reason.value} ({r.table}.{r.field}): {r.detail}" for r in rejection.remediations]
+            # nothing in ANEF's terms to show: the legacy rows themselves, for the person who fixes them
+            result.legacy_rows = [(table, row.model_dump()) for table, rows in (
+                ("etranger", (*dossier.persons, *dossier.aliases)), ("adresse", dossier.adresses),
+                ("demande", dossier.demandes), ("titre", dossier.titres), ("doc_provisoire", dossier.documents),
+                ("mesure_eloignement", dossier.mesures)) for row in rows]
             if not parked:
                 state = PipelineState(rejected_reason=rejection.remediations[0].reason.value,
                                       legacy_behind=bool(behind))

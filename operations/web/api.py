@@ -91,7 +91,7 @@ def dossier(numero: str, request: Request, _: User = Depends(require("engineer")
     found = look_up(ctx.agdref, ctx.anef, numero)
     return {"numero_etranger": found.numero, "root": found.root, "side_by_side": found.side_by_side(),
             "divergences": [store.as_dict(d) for d in found.divergences], "pipeline": found.pipeline,
-            "rejections": found.rejections}
+            "rejections": found.rejections, "legacy_rows": found.legacy_rows}
 
 
 def decide(request: Request, ident: int, decision: Decision, user: User, token: str | None, action: str) -> dict:

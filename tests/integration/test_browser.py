@@ -127,6 +127,7 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         number = page.locator("#divergences a").first.inner_text()
         page.click(f"text={number}")
         expect(page.locator("h1")).to_contain_text(number)
+        expect(page.locator("#legacy-rows")).to_contain_text("etranger")  # a parked dossier: its legacy rows
         page.screenshot(path=str(shots / "dossier.png"), full_page=True)
         page.goto(f"{base}/gonogo")
         page.click("text=Evaluate now")
