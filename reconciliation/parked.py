@@ -13,7 +13,8 @@ from datetime import date
 from sqlalchemy import Engine, text
 
 from reconciliation.divergence import Divergence, Kind, Severity
-from reconciliation.sources import forms
+from pipeline.mapping.assembly import owner
+from reconciliation.sources import days_until, forms
 
 _RIGHTS_TODAY = (
     "SELECT num_etranger, date_fin_val FROM agdref.titre WHERE num_etranger = ANY(CAST(:raw AS char(10)[]))"
@@ -25,18 +26,6 @@ _ANEF_RIGHTS_TODAY = (
     " AND origine = 'AGDREF' AND date_debut <= :today AND coalesce(date_fin, :today) >= :today"
     " UNION SELECT rtrim(numero_etranger) FROM anef.attestation WHERE numero_etranger = ANY(CAST(:n AS char(10)[]))"
     " AND origine = 'AGDREF' AND date_debut <= :today AND date_fin >= :today")
-
-
-def _normalised(raw: str) -> str:
-    value = (raw or "").strip()
-    return "0" + value if len(value) == 9 and value.isdigit() else value
-
-
-def _days(end: str, today: date) -> int | None:
-    try:
-        return (date(int(end[:4]), int(end[4:6]), int(end[6:8])) - today).days
-    except ValueError:
-        return None  # permanent (00000000) or a partial date
 
 
 def parked_divergences(agdref: Engine, anef: Engine, parked: dict[str, tuple[str, str, list[str]]],
@@ -59,14 +48,14 @@ def parked_divergences(agdref: Engine, anef: Engine, parked: dict[str, tuple[str
     valid: set[str] = set()
     left: dict[str, list[int]] = {}
     for number, end in rights:
-        root = root_of.get(_normalised(number))
+        root = root_of.get(owner(number))
         if root is None:
             continue
         valid.add(root)
-        days = _days(end or "", today)
+        days = days_until(end or "", today)
         if days is not None:
             left.setdefault(root, []).append(days)
-    by_root_code = {_normalised(n): code for n, code in codes.items()}
+    by_root_code = {owner(n): code for n, code in codes.items()}
     found = []
     for root, (reason, field, _) in parked.items():
         code = (by_root_code.get(root) or "").strip()

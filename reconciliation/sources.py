@@ -80,11 +80,19 @@ def legacy_rights(dossier: LegacyDossier, today: date) -> tuple[bool, int | None
         if not (start or "").strip() or start > day or not (end == "00000000" or (end or "") >= day):
             continue
         valid = True
-        try:
-            left.append((date(int(end[:4]), int(end[4:6]), int(end[6:8])) - today).days)
-        except ValueError:
-            pass  # permanent (00000000) or a partial date: valid, no end to count down to
+        days = days_until(end, today)
+        if days is not None:
+            left.append(days)
     return valid, min(left, default=None)
+
+
+def days_until(end: str, today: date) -> int | None:
+    """Days from today to a legacy ``YYYYMMDD`` end date; None for a permanent one (00000000) or a
+    partial or impossible date: valid, with no end to count down to."""
+    try:
+        return (date(int(end[:4]), int(end[4:6]), int(end[6:8])) - today).days
+    except ValueError:
+        return None
 
 
 def load_anef(anef: Connection, roots: set[str]) -> dict[str, dict]:
