@@ -11,3 +11,7 @@ class AgdrefAnefError(Exception):
 
 class ConfigurationError(AgdrefAnefError):
     """A setting is missing or contradicts another one."""
+
+
+class KafkaUnreachableError(AgdrefAnefError):
+    """No Kafka broker answered within the time a process waits for one at start-up."""

@@ -2,17 +2,53 @@
 demand), and reading a whole topic (the tools and the tests)."""
 from __future__ import annotations
 
-from typing import Iterator
+import time
+from typing import Callable, Iterator, TypeVar
 
+import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import RetriableError, TopicAlreadyExistsError
+
+from common.exceptions import KafkaUnreachableError
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+#: How long a process starting up waits for the broker by default: a broker restarting (a crash, a
+#: rolling upgrade) answers again within seconds to a minute. Without the wait, a connector or worker
+#: started in that window exits, and nothing restarts it but a person.
+STARTUP_WAIT_SECONDS = 120.0
+
+
+def until_kafka_answers(attempt: Callable[[], T], what: str, wait_seconds: float = STARTUP_WAIT_SECONDS) -> T:
+    """Call ``attempt`` until it stops failing for want of a broker (backing off from 0.5 s to 5 s).
+
+    Blocks up to ``wait_seconds``; then raises KafkaUnreachableError. Any other error passes
+    through at once (a refused configuration is not cured by waiting)."""
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.5
+    while True:
+        try:
+            return attempt()
+        except RetriableError as exc:  # no broker yet, timeouts, no leader yet (connection errors included)
+            if time.monotonic() + pause > deadline:
+                raise KafkaUnreachableError(f"Kafka did not answer for {wait_seconds:.0f}s ({what}): {exc!r}") from exc
+            log.warning("kafka.unreachable", what=what, retry_in=pause, error=repr(exc))
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication_factor: int = 1,
-                  configs: dict[str, str] | None = None) -> None:
+                  configs: dict[str, str] | None = None, wait_seconds: float = STARTUP_WAIT_SECONDS) -> None:
     """Create the topics that do not exist yet (with ``configs``, e.g. compaction); existing ones
-    are left as they are."""
+    are left as they are. Waits up to ``wait_seconds`` for a broker that does not answer yet."""
+    until_kafka_answers(lambda: _ensure_topics(bootstrap_servers, names, partitions, replication_factor, configs),
+                        "creating topics", wait_seconds)
+
+
+def _ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication_factor: int,
+                   configs: dict[str, str] | None) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
     try:
         existing = set(admin.list_topics())

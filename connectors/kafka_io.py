@@ -6,6 +6,7 @@ import multiprocessing
 import threading
 
 
+from common.kafka_admin import STARTUP_WAIT_SECONDS
 from connectors.exceptions import PublishError
 
 
@@ -26,12 +27,15 @@ class ChangeProducer:
 
     SLICE = 500
 
-    def __init__(self, bootstrap_servers: str, client_id: str = "agdref-anef-connector") -> None:
+    def __init__(self, bootstrap_servers: str, client_id: str = "agdref-anef-connector",
+                 wait_seconds: float = STARTUP_WAIT_SECONDS) -> None:
+        """Blocks until the producer is connected, waiting up to ``wait_seconds`` for a broker
+        that does not answer yet; raises PublishError after that."""
         from connectors import producer_process
 
         context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited connections
         self._pipe, remote = context.Pipe()
-        self._process = context.Process(target=producer_process.main, args=(remote, bootstrap_servers, client_id),
+        self._process = context.Process(target=producer_process.main, args=(remote, bootstrap_servers, client_id, wait_seconds),
                                         name="kafka-producer", daemon=True)
         self._process.start()
         remote.close()
@@ -43,7 +47,7 @@ class ChangeProducer:
         ready: concurrent.futures.Future = concurrent.futures.Future()
         self._waiting[-1] = ready
         threading.Thread(target=self._read_acknowledgements, name="kafka-acks", daemon=True).start()
-        wait_for(ready, timeout=60)
+        wait_for(ready, timeout=wait_seconds + 30)
 
     def _read_acknowledgements(self) -> None:
         try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
 
@@ -48,11 +50,34 @@ async def _partitions(producer: AIOKafkaProducer, topic: str) -> list[int]:
     return known
 
 
-def main(pipe, bootstrap_servers: str, client_id: str) -> None:
-    asyncio.run(_serve(pipe, bootstrap_servers, client_id))
+def main(pipe, bootstrap_servers: str, client_id: str, wait_seconds: float) -> None:
+    asyncio.run(_serve(pipe, bootstrap_servers, client_id, wait_seconds))
 
 
-async def _serve(pipe, bootstrap_servers: str, client_id: str) -> None:
+async def _started_producer(bootstrap_servers: str, client_id: str, wait_seconds: float) -> AIOKafkaProducer | str:
+    """A started producer, or why none could start within ``wait_seconds``.
+
+    A broker restarting refuses connections for a while; a connector started then would exit and
+    stay down. So the start is retried (a new producer each time: a failed one is closed), backing
+    off up to 5 s."""
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.5
+    while True:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, client_id=client_id, acks="all",
+                                    enable_idempotence=True, linger_ms=5, max_batch_size=256 * 1024,
+                                    request_timeout_ms=30_000)
+        try:
+            await producer.start()
+            return producer
+        except KafkaError as exc:
+            await producer.stop()
+            if time.monotonic() + pause > deadline:
+                return f"cannot reach Kafka for {wait_seconds:.0f}s: {exc!r}"
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+async def _serve(pipe, bootstrap_servers: str, client_id: str, wait_seconds: float) -> None:
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue = asyncio.Queue()
 
@@ -66,13 +91,9 @@ async def _serve(pipe, bootstrap_servers: str, client_id: str) -> None:
         except (EOFError, OSError):
             loop.call_soon_threadsafe(inbox.put_nowait, ("stop", None))
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, client_id=client_id, acks="all",
-                                enable_idempotence=True, linger_ms=5, max_batch_size=256 * 1024,
-                                request_timeout_ms=30_000)
-    try:
-        await producer.start()
-    except Exception as exc:  # noqa: BLE001 - reported to the connector, which stops
-        pipe.send((-1, f"cannot reach Kafka: {exc!r}"))
+    producer = await _started_producer(bootstrap_servers, client_id, wait_seconds)
+    if isinstance(producer, str):
+        pipe.send((-1, producer))  # the connector stops with this reason
         return
     pipe.send((-1, None))
     threading.Thread(target=read, daemon=True).start()
