@@ -70,6 +70,11 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.worker_session_timeout,
         broker_heartbeat_interval=max(0.5, settings.worker_session_timeout / 5),
         broker_rebalance_timeout=max(20.0, settings.worker_session_timeout * 2),
+        # A broker that restarts may answer its first metadata requests without the topics; a group
+        # formed then assigns nothing, and only a metadata refresh showing the partitions makes the
+        # group form again. With Faust's 5-minute default the workers sat idle, alive and without
+        # partitions, for up to five minutes (tests/integration/test_broker_outage.py).
+        consumer_metadata_max_age_ms=10_000,
     )
     transactions = transaction_topic(settings.kafka_topic_prefix)
     legacy = app.topic(*(topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES), transactions,
