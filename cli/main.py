@@ -10,7 +10,7 @@ from cli.schema_export import schemas
 from connectors.commands import connector
 from infra.commands import db, infra
 from operations.commands import exporter, status, web
-from pipeline.commands import conflicts, rejects, worker
+from pipeline.commands import conflicts, rebuild, rejects, worker
 from reconciliation.commands import divergences, reconcile, report
 from synthetic.commands import seed, simulate
 
@@ -23,7 +23,7 @@ def cli() -> None:
     configure_logging(settings.log_format, settings.log_level, settings.pii_pseudonym_key)
 
 
-for command in (infra, db, seed, simulate, connector, worker, rejects, conflicts, demo, reconcile, divergences,
+for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
                 report, status, exporter, web, schemas):
     cli.add_command(command)
 

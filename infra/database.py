@@ -1,10 +1,14 @@
 """Schema management: ``agdref-anef db init`` creates both databases' tables and loads referentials.
 
 Idempotent: run it as often as you like; it creates what is missing and changes nothing else.
+Tables are created whole; a column a newer release added to an existing table is added too
+(``add_missing_columns``), so ``db init`` is also the upgrade step for additive schema changes.
+Anything else (a changed type, a dropped column) is not done here.
 """
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, insert, select, text
+from sqlalchemy.schema import CreateColumn
 
 from common.db import database_name, engine, server_url
 from schemas import agdref_tables, anef_tables, reconciliation_tables, web_tables
@@ -27,6 +31,7 @@ def init_agdref(db: Engine) -> None:
     with db.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {agdref_tables.SCHEMA}"))
         agdref_tables.metadata.create_all(conn)
+        add_missing_columns(conn, agdref_tables.metadata)
         if conn.execute(select(agdref_tables.ref_pays.c.code_agdref).limit(1)).first() is None:
             conn.execute(insert(agdref_tables.ref_pays), ref_pays_rows())
 
@@ -38,6 +43,24 @@ def init_anef(db: Engine) -> None:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {reconciliation_tables.SCHEMA}"))
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {web_tables.SCHEMA}"))
         anef_tables.metadata.create_all(conn)
+        add_missing_columns(conn, anef_tables.metadata)
+
+
+def add_missing_columns(conn: Connection, metadata: MetaData) -> list[str]:
+    """Add the columns of ``metadata`` that existing tables lack (each must be nullable or have a
+    server default, as an added column must); returns them as ``schema.table.column``."""
+    inspector = inspect(conn)
+    added = []
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
+        for column in table.columns:
+            if column.name not in present:
+                spec = CreateColumn(column).compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE {table.schema}."{table.name}" ADD COLUMN {spec}'))
+                added.append(f"{table.schema}.{table.name}.{column.name}")
+    return added
 
 
 def init_all(agdref_url: str, anef_url: str) -> None:

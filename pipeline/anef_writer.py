@@ -17,7 +17,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from common.bulk import upsert
 from pipeline import conflicts
 from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
-from schemas.anef_tables import attestation, demande, mesure_eloignement, parked, titre, usager
+from pipeline.mapping.version import mapping_version
+from schemas.anef_tables import attestation, demande, mapped_with, mesure_eloignement, parked, titre, usager
 from schemas.rejections import Reason, Remediation
 
 CHILDREN: tuple[tuple[Table, str, str], ...] = (
@@ -100,7 +101,20 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     if rejected:
         _park(conn, rejected)
     conflicts.remember(conn, sorted({n for d in mapped + erased for n in d.members}))
+    _remember_mapping(conn, mapped + rejected, erased)
     return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=[d.root for d in held])
+
+
+def _remember_mapping(conn: Connection, made: list[Rebuilt], erased: list[Rebuilt]) -> None:
+    """Which mapping made these dossiers (by reference number); an alias or an erased person has
+    no dossier of its own any more."""
+    if made:
+        version = mapping_version()
+        upsert(conn, mapped_with, [{"numero_etranger": d.root, "mapping_version": version} for d in made],
+               conflict=("numero_etranger",))
+    gone = sorted({n for d in made for n in d.members - {d.root}} | {n for d in erased for n in d.members})
+    if gone:
+        conn.execute(delete(mapped_with).where(mapped_with.c.numero_etranger.in_(gone)))
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:

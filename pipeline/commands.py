@@ -133,6 +133,25 @@ def replay(kind: str, reason, table, since, numero) -> None:
         db.dispose()
 
 
+@click.command("rebuild")
+@click.option("--outdated-mapping", is_flag=True, required=True,
+              help="Every dossier an older mapping made (the reconciliation counts them).")
+@click.option("--batch", type=click.IntRange(min=1), default=1000, show_default=True, help="Dossiers per transaction.")
+def rebuild(outdated_mapping: bool, batch: int) -> None:
+    """Rebuild dossiers from the assembly area with the running mapping, alongside the workers."""
+    from common.db import engine
+    from pipeline.mapping.version import mapping_version
+    from pipeline.remap import rebuild_outdated
+
+    db = engine(get_settings().anef_database_url)
+    try:
+        total = rebuild_outdated(db, batch, lambda t: click.echo(f"rebuilt {t.rebuilt:,}", err=True))
+    finally:
+        db.dispose()
+    click.echo(f"rebuilt {total.rebuilt} dossier(s) with mapping {mapping_version()}: {total.migrated} migrated, "
+               f"{total.parked} parked, {total.erased} erased, {total.held} held as conflicts")
+
+
 @click.command("conflicts")
 @click.argument("action", type=click.Choice(["list"]), default="list")
 def conflicts(action: str) -> None:

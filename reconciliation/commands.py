@@ -71,6 +71,9 @@ def reconcile(ctx: click.Context, json_path: str | None, numero: str | None, max
     console.print(f"{summary.persons_agdref:,} AGDREF persons, {summary.buckets_differing:,}/{summary.buckets:,} "
                   f"buckets differed, {summary.suspects:,} suspects, {summary.confirmed:,} confirmed, "
                   f"{summary.unconfirmed:,} still in flight, {summary.seconds:.1f}s; open critical: {critical}")
+    if summary.outdated_mapping:
+        console.print(f"{summary.outdated_mapping:,} dossiers were made by an older mapping than the one running now: "
+                      "`agdref-anef rebuild --outdated-mapping` rebuilds them with the current rules")
     if json_path:
         Path(json_path).write_text(json.dumps(
             {"run_id": summary.run_id, "divergences": [{**store.as_dict(d), "run_id": summary.run_id}

@@ -62,6 +62,7 @@ class RunSummary:
     suspects: int = 0
     confirmed: int = 0
     unconfirmed: int = 0        # suspects the pipeline had not caught up with when the run ended
+    outdated_mapping: int = 0   # dossiers another mapping than the running one made (rebuild them)
     seconds: float = 0.0
     persons_by_prefecture: dict[str, int] = field(default_factory=dict)
     divergences: list[Divergence] = field(default_factory=list)

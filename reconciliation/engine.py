@@ -24,6 +24,7 @@ from typing import Callable
 
 from sqlalchemy import Engine, text
 
+from pipeline.mapping.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation import store
 from reconciliation.compare import PipelineState, compare
@@ -41,6 +42,9 @@ class Options:
     buckets: int | None = None        # default: about one per 8 persons
     max_wait_seconds: float = 120.0   # per round, for the pipeline to pass the suspects' position
     rounds: int = 2                   # confirmation rounds
+    # After a mapping change every dossier may be one an older mapping made: at most this many of
+    # them are compared in depth (the first by number); all are counted.
+    outdated_mapping_limit: int = 10_000
     today: date | None = None
 
 
@@ -92,7 +96,8 @@ class Reconciler:
         behind = fp.differing_owners(self._on_agdref(lambda c: fp.agdref_sums_of(c, numbers)),
                                      self._on_anef(lambda c: fp.recorded_sums_of(c, numbers)))
         listed = sorted(numbers)
-        changed = self._on_anef(lambda c: fp.changed_in_anef(c, listed) | fp.recorded_not_written(c, listed))
+        changed = self._on_anef(lambda c: fp.changed_in_anef(c, listed) | fp.recorded_not_written(c, listed)
+                                | fp.made_by_another_mapping(c, mapping_version(), listed)[1])
         return (behind | changed) & numbers, behind & numbers
 
     def confirm(self, suspects: set[str], options: Options) -> tuple[set[str], set[str], set[str]]:
@@ -176,6 +181,12 @@ class Reconciler:
         summary.persons_agdref = sum(summary.persons_by_prefecture.values())
         summary.buckets = options.buckets or max(64, summary.persons_agdref // 8)
         suspects, _, summary.buckets_differing = self.suspects(summary.buckets)
+        summary.outdated_mapping, outdated = self._on_anef(
+            lambda c: fp.made_by_another_mapping(c, mapping_version(), limit=options.outdated_mapping_limit))
+        if summary.outdated_mapping:
+            self._progress(f"{summary.outdated_mapping:,} dossiers were made by another mapping than this one "
+                           f"({mapping_version()}): `agdref-anef rebuild --outdated-mapping` rebuilds them")
+        suspects |= outdated
         summary.suspects = len(suspects)
         self._progress(f"{len(suspects)} suspects")
         confirmed, behind, unconfirmed = self.confirm(suspects, options)

@@ -158,6 +158,19 @@ def recorded_not_written(anef: Connection, numbers: list[str] | None = None) -> 
     return set(anef.execute(text(sql), {"n": numbers or []}).scalars())
 
 
+def made_by_another_mapping(anef: Connection, version: str, numbers: list[str] | None = None,
+                            limit: int | None = None) -> tuple[int, set[str]]:
+    """(how many dossiers another mapping than ``version`` made, the first ``limit`` of them by
+    number): their ANEF state follows rules that are no longer the pipeline's."""
+    some = " AND numero_etranger = ANY(CAST(:n AS text[]))" if numbers is not None else ""
+    where = f"FROM migration.mapped_with WHERE mapping_version <> :v{some}"
+    params = {"v": version, "n": numbers or []}
+    count = anef.execute(text(f"SELECT count(*) {where}"), params).scalar_one()
+    listed = anef.execute(text(f"SELECT numero_etranger {where} ORDER BY numero_etranger"
+                               + (" LIMIT :limit" if limit is not None else "")), {**params, "limit": limit}).scalars()
+    return count, set(listed)
+
+
 def agdref_sums_of(agdref: Connection, numbers: set[str]) -> dict[str, BucketSum]:
     """Row count and fingerprint sum per number, for these numbers only (by index)."""
     from reconciliation.sources import forms

@@ -98,6 +98,7 @@ td,th{{border:1px solid #ddd;padding:3px 6px}} tr.critical td{{background:#fce8e
 <p>Run {escape(str(run.get('id', '-')))} finished {escape(str(run.get('finished_at', '-')))}:
 {escape(str(run.get('persons', '-')))} AGDREF persons, {escape(str(run.get('suspects', '-')))} suspects,
 {escape(str(run.get('unconfirmed', '-')))} still in flight, {escape(str(round(run.get('seconds') or 0, 1)))} s.
+{escape(str(run.get('outdated_mapping') or 0))} dossiers made by an older mapping (rebuild them).
 Foreigner numbers are pseudonymised; values are in the restricted export only.</p>
 <div class="charts">{trend_chart}{by_severity}{by_kind}{by_prefecture}</div>
 <h2>Open divergences, most severe and most urgent first</h2>

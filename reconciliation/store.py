@@ -69,7 +69,7 @@ def record_run(conn: Connection, summary: RunSummary) -> None:
                      for p in set(summary.persons_by_prefecture) | set(found)}
     conn.execute(update(run).where(run.c.id == summary.run_id).values(
         finished_at=now, persons=summary.persons_agdref, suspects=summary.suspects,
-        unconfirmed=summary.unconfirmed, seconds=summary.seconds, counts=dict(counts), by_prefecture=by_prefecture))
+        unconfirmed=summary.unconfirmed, outdated_mapping=summary.outdated_mapping, seconds=summary.seconds, counts=dict(counts), by_prefecture=by_prefecture))
 
 
 def accept(conn: Connection, ident: int, by: str, reason: str) -> None:

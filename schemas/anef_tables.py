@@ -175,6 +175,16 @@ parked = Table(
     schema=BOOKKEEPING_SCHEMA,
 )
 
+mapped_with = Table(
+    # Which mapping (pipeline.mapping.version) made each dossier now in ANEF or parked, by its
+    # reference number: after a mapping change, the dossiers an older one made are named by the
+    # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.
+    "mapped_with", metadata,
+    Column("numero_etranger", Text, primary_key=True),
+    Column("mapping_version", Text, nullable=False),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
 written = Table(
     # What the pipeline last wrote into each ANEF row (a digest of the whole row): a row whose
     # digest no longer matches was changed in ANEF since, and must not be overwritten silently.

@@ -25,6 +25,7 @@ run = Table(
     Column("persons", Integer, nullable=False, server_default=text("0")),
     Column("suspects", Integer, nullable=False, server_default=text("0")),
     Column("unconfirmed", Integer, nullable=False, server_default=text("0")),  # still in flight at the end
+    Column("outdated_mapping", Integer, nullable=False, server_default=text("0")),  # made by another mapping
     Column("seconds", Float),
     Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # kind/severity → divergences found
     # prefecture → {"persons": AGDREF persons, "divergences": found, neither parked nor accepted}:
