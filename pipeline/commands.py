@@ -25,7 +25,14 @@ def worker(loglevel: str) -> None:
                   configs={"cleanup.policy": "compact"})
     ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(prefix)], 1)  # as the connector makes it
     app = create_app(settings)
+    import structlog
+
     from pipeline import metrics
+    from pipeline.mapping.version import mapping_version
+
+    # Which rules this worker applies: dossiers made by another version are named by the
+    # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.
+    structlog.get_logger("pipeline").info("worker.starting", mapping_version=mapping_version())
 
     metrics.serve(settings.worker_metrics_port)
     Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False).execute_from_commandline()

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from pipeline.mapping.assembly import owner
+from pipeline.mapping.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation.compare import CHILD_LISTS, IGNORED_FIELDS, PipelineState, compare
 from reconciliation.divergence import Divergence
@@ -68,6 +69,8 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
         held = load_anef(conn, members)
         view = pipeline_view(conn, members)
         recorded_sums = fp.recorded_sums_of(conn, members)
+        made_by = conn.execute(text("SELECT mapping_version FROM migration.mapped_with WHERE numero_etranger = :n"),
+                               {"n": root}).scalar()
     behind = fp.differing_owners(agdref_sums, recorded_sums)
     result.anef = held.get(root)
     parked = view.parked.get(root)
@@ -99,5 +102,8 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
         # state ANEF reflects
         "legacy_state_of": max((view.recorded_at[n] for n in members if n in view.recorded_at), default=None),
         "anef_rows_written": sum(view.written_rows.get(n, 0) for n in members),
+        # which mapping made what ANEF holds; another than the running one: rebuild --outdated-mapping
+        "mapping_version": made_by,
+        "made_by_current_mapping": made_by == mapping_version() if made_by else None,
     }
     return result

@@ -33,6 +33,11 @@ def _divergences(chain: Chain, path) -> set[tuple[str, str, tuple[str, ...]]]:
             if d["kind"] != Kind.PARKED.value}
 
 
+def _made_by_current_mapping(chain: Chain, person: str, path) -> bool:
+    _cli(chain, "reconcile", "--dossier", person, "--json", str(path))
+    return json.loads(path.read_text())["pipeline"]["made_by_current_mapping"]
+
+
 def _last_run_outdated(chain: Chain) -> int:
     return _anef(chain, "SELECT outdated_mapping FROM reconciliation.run ORDER BY id DESC LIMIT 1")[0][0]
 
@@ -48,6 +53,7 @@ def test_dossiers_an_older_mapping_made_are_named_and_rebuilt(chain: Chain, tmp_
     assert {(n, kind) for n, kind, _ in found} == {(person, Kind.FIELD_MISMATCH.value)}
     assert any("nom_naissance" in field for _, _, fields in found for field in fields)
     assert _last_run_outdated(chain) == _anef(chain, "SELECT count(*) FROM migration.mapped_with")[0][0]
+    assert _made_by_current_mapping(chain, person, tmp_path / "one.json") is False
 
     done = _cli(chain, "rebuild", "--outdated-mapping", "--batch", "40")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -57,6 +63,7 @@ def test_dossiers_an_older_mapping_made_are_named_and_rebuilt(chain: Chain, tmp_
         != "ANCIENNE REGLE"
     assert _divergences(chain, tmp_path / "after.json") == set()
     assert _last_run_outdated(chain) == 0
+    assert _made_by_current_mapping(chain, person, tmp_path / "one.json") is True
 
 
 def test_db_init_adds_the_columns_a_newer_release_added_to_existing_tables(chain: Chain):
