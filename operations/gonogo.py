@@ -5,12 +5,13 @@ GO only when every criterion holds: the active AGDREF dossiers are in ANEF, no c
 is open, the divergence rate stayed under its threshold for N nights in a row, freshness and lag
 are under their limits, every parked dossier is triaged (its divergence accepted or resolved), and
 no write to ANEF from outside the pipeline on migrated rows is left unexplained (conflicts held,
-field mismatches not accepted). A fact that could not be measured fails its criterion: no GO on
+field mismatches not accepted), and every dossier was made by the mapping running now (a mapping
+fix is not switched on for the dossiers nothing touched since until they are rebuilt). A fact that could not be measured fails its criterion: no GO on
 missing evidence.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 
 COUNTRY = "FRANCE"
 
@@ -45,6 +46,7 @@ class ScopeFacts:
     parked_untriaged: int
     unexplained_anef_writes: int
     run_id: int | None = None
+    made_by_older_mapping: int = 0           # dossiers in ANEF or parked that the running rules did not make
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,17 @@ class Criteria:
     lag_max: int
     parked_untriaged_max: int
     unexplained_anef_writes_max: int
+    # Added after version 1 was first deployed: a version saved without it gets the strict default.
+    outdated_mapping_max: int = 0
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_dict(cls, body: dict) -> "Criteria":
-        names = [f for f in cls.__dataclass_fields__ if f != "extra"]
-        missing = [n for n in names if n not in body]
+        fields = {n: f for n, f in cls.__dataclass_fields__.items() if n != "extra"}
+        missing = [n for n, f in fields.items() if n not in body and f.default is MISSING]
         if missing:
             raise ValueError(f"criteria without {', '.join(missing)}")
-        return cls(**{n: body[n] for n in names}, extra={k: v for k, v in body.items() if k not in names})
+        return cls(**{n: body[n] for n in fields if n in body}, extra={k: v for k, v in body.items() if k not in fields})
 
 
 def _at_most(value: float | None, limit: float) -> bool:
@@ -106,5 +110,9 @@ def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Crit
                   facts.unexplained_anef_writes, criteria.unexplained_anef_writes_max,
                   facts.unexplained_anef_writes <= criteria.unexplained_anef_writes_max,
                   "/reconciliation?kind=conflict; /reconciliation?kind=field_mismatch"),
+        Criterion("current_mapping", "dossiers made by an older mapping than the one running",
+                  facts.made_by_older_mapping, criteria.outdated_mapping_max,
+                  facts.made_by_older_mapping <= criteria.outdated_mapping_max,
+                  "agdref-anef rebuild --outdated-mapping"),
     )
     return Verdict(scope, all(c.ok for c in checks), checks, criteria.version, facts.run_id)

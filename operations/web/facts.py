@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, text
 
 from operations.gonogo import COUNTRY, Criteria, ScopeFacts, StreamFacts, Verdict, evaluate
+from pipeline.mapping.version import mapping_version
 from reconciliation import store
 from schemas.web_tables import audit, criteria, verdict
 
@@ -67,6 +68,11 @@ def scope_facts(agdref: Engine, anef: Engine, nights: int, today: date) -> dict[
         open_rows = conn.execute(text(
             "SELECT coalesce(prefecture, '?'), kind, severity, count(*) FROM reconciliation.divergence"
             " WHERE status IN ('new', 'confirmed') GROUP BY 1, 2, 3")).all()
+        # per prefecture of the ANEF person; a parked dossier (no ANEF person) counts for the country
+        outdated = conn.execute(text(
+            "SELECT coalesce(nullif(ltrim(rtrim(u.prefecture), '0'), ''), '?'), count(*) FROM migration.mapped_with m"
+            " LEFT JOIN anef.usager u ON u.numero_etranger = CAST(m.numero_etranger AS char(10))"
+            " WHERE m.mapping_version <> :v GROUP BY 1"), {"v": mapping_version()}).all()
         runs = conn.execute(text("SELECT id, by_prefecture FROM reconciliation.run WHERE finished_at IS NOT NULL"
                                  " ORDER BY id DESC LIMIT :n"), {"n": nights}).all()[::-1]
     run_id = runs[-1][0] if runs else None
@@ -87,7 +93,7 @@ def scope_facts(agdref: Engine, anef: Engine, nights: int, today: date) -> dict[
             critical_open=sum(n for k, s, n in counted if s == "critical"), divergence_rates=tuple(rates),
             parked_untriaged=sum(n for k, s, n in counted if k == "parked"),
             unexplained_anef_writes=sum(n for k, s, n in counted if k in ("conflict", "field_mismatch")),
-            run_id=run_id)
+            run_id=run_id, made_by_older_mapping=sum(n for p, n in outdated if inside(p)))
 
     found = {COUNTRY: facts(None)}
     for scope in sorted(scopes):

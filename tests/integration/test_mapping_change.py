@@ -1,9 +1,11 @@
 """A mapping change deployed without a replay is not invisible: the reconciliation counts the
 dossiers an older mapping made, compares them in depth, reports those ANEF holds differently, and
-`agdref-anef rebuild --outdated-mapping` rebuilds them with the running rules."""
+`agdref-anef rebuild --outdated-mapping` rebuilds them with the running rules; until then the
+go/no-go's current-mapping criterion fails."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from pipeline import conflicts
 from pipeline.mapping.version import mapping_version
@@ -38,6 +40,13 @@ def _made_by_current_mapping(chain: Chain, person: str, path) -> bool:
     return json.loads(path.read_text())["pipeline"]["made_by_current_mapping"]
 
 
+def _older_for_the_gonogo(chain: Chain) -> int:
+    from operations.gonogo import COUNTRY
+    from operations.web.facts import scope_facts
+
+    return scope_facts(chain.agdref, chain.anef, 3, date.today())[COUNTRY].made_by_older_mapping
+
+
 def _last_run_outdated(chain: Chain) -> int:
     return _anef(chain, "SELECT outdated_mapping FROM reconciliation.run ORDER BY id DESC LIMIT 1")[0][0]
 
@@ -54,6 +63,7 @@ def test_dossiers_an_older_mapping_made_are_named_and_rebuilt(chain: Chain, tmp_
     assert any("nom_naissance" in field for _, _, fields in found for field in fields)
     assert _last_run_outdated(chain) == _anef(chain, "SELECT count(*) FROM migration.mapped_with")[0][0]
     assert _made_by_current_mapping(chain, person, tmp_path / "one.json") is False
+    assert _older_for_the_gonogo(chain) == _last_run_outdated(chain)  # the country is at NO-GO for it
 
     done = _cli(chain, "rebuild", "--outdated-mapping", "--batch", "40")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -64,6 +74,7 @@ def test_dossiers_an_older_mapping_made_are_named_and_rebuilt(chain: Chain, tmp_
     assert _divergences(chain, tmp_path / "after.json") == set()
     assert _last_run_outdated(chain) == 0
     assert _made_by_current_mapping(chain, person, tmp_path / "one.json") is True
+    assert _older_for_the_gonogo(chain) == 0
 
 
 def test_db_init_adds_the_columns_a_newer_release_added_to_existing_tables(chain: Chain):

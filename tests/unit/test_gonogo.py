@@ -5,6 +5,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from operations.gonogo import Criteria, ScopeFacts, StreamFacts, evaluate
 
 CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text()))
@@ -15,7 +17,7 @@ STREAMS = StreamFacts(freshness_p99_seconds=0.8, lag=120)
 
 def test_every_criterion_holding_gives_go_with_its_evidence():
     verdict = evaluate("75", GOOD, STREAMS, CRITERIA)
-    assert verdict.go and len(verdict.criteria) == 7 and all(c.ok for c in verdict.criteria)
+    assert verdict.go and len(verdict.criteria) == 8 and all(c.ok for c in verdict.criteria)
     assert "/reconciliation/runs/4" in verdict.criteria[0].evidence
 
 
@@ -34,3 +36,17 @@ def test_coverage_below_the_threshold_or_unmeasured_streams_give_no_go():
     failed = evaluate("13", replace(GOOD, active_in_anef=9_980), STREAMS, CRITERIA)
     assert [c.name for c in failed.criteria if not c.ok] == ["coverage"]
     assert not evaluate("13", GOOD, StreamFacts(None, 0), CRITERIA).go
+
+
+def test_one_dossier_made_by_an_older_mapping_gives_no_go_until_it_is_rebuilt():
+    failed = evaluate("75", replace(GOOD, made_by_older_mapping=1), STREAMS, CRITERIA)
+    assert [c.name for c in failed.criteria if not c.ok] == ["current_mapping"]
+
+
+def test_criteria_saved_before_the_current_mapping_criterion_existed_load_with_the_strict_default():
+    body = json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text())
+    del body["outdated_mapping_max"]
+    assert Criteria.from_dict(body).outdated_mapping_max == 0
+    del body["lag_max"]
+    with pytest.raises(ValueError, match="lag_max"):
+        Criteria.from_dict(body)
