@@ -180,6 +180,22 @@ def _wait(condition, timeout: float, what: str) -> None:
     raise click.ClickException(f"timed out waiting for {what}")
 
 
+def _delete_group(admin, group: str) -> None:
+    """Delete the worker's group and its committed offsets, or fail. A broker just started loads
+    its groups in the background: until then the group is not listed and a deletion answers
+    "coordinator loading"; a group left behind would make the new worker start from the old run's
+    offsets, on the new topics, and skip as many of their first events (seen: a demo that never
+    filled ANEF)."""
+    deadline = time.monotonic() + 60
+    while True:
+        outcome = admin.delete_groups([group]).get(group)
+        if outcome in ("OK", "GroupIdNotFoundError") and not admin.list_group_offsets({group: None}).get(group):
+            return
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"cannot delete the consumer group {group}: {outcome}")
+        time.sleep(0.5)
+
+
 def _delete_topics_and_group(bootstrap: str, group: str, prefix: str) -> None:
     from kafka.admin import KafkaAdminClient
 
@@ -188,8 +204,7 @@ def _delete_topics_and_group(bootstrap: str, group: str, prefix: str) -> None:
         doomed = [t for t in admin.list_topics() if t.startswith(prefix + ".") or t.startswith(group + "-")]
         if doomed:
             admin.delete_topics(doomed)
-        if group in {g["group_id"] for g in admin.list_groups()}:
-            admin.delete_groups([group])
+        _delete_group(admin, group)
     finally:
         admin.close()
     # Topic deletion is asynchronous; recreating a topic too early fails with "marked for deletion".
