@@ -31,9 +31,7 @@ def rebuild_outdated(db: Engine, batch: int = 1000, progress: Callable[[SinkResu
     # A dossier held as a conflict keeps its old version (a person decides): once only such
     # dossiers are left, the same numbers come back, and it stops.
     while (numbers := outdated(db, batch)) and numbers != before:
-        step = sink.rebuild(set(numbers))
-        for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
-            setattr(total, name, getattr(total, name) + getattr(step, name))
+        total.add_rebuilds(sink.rebuild(set(numbers)))
         progress(total)
         before = numbers
     return total

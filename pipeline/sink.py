@@ -42,6 +42,11 @@ class SinkResult:
     # What ANEF now holds, for the dossiers topic: root → the dossier as JSON (None: erased)
     published: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
+    def add_rebuilds(self, step: "SinkResult") -> None:
+        """Count another rebuild step's dossiers in this result."""
+        for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
+            setattr(self, name, getattr(self, name) + getattr(step, name))
+
 
 class DossierSink:
     def __init__(self, db: Engine, settle_seconds: float = 0.0, transaction_wait_seconds: float = 10.0,
@@ -103,8 +108,7 @@ class DossierSink:
             step = self.rebuild_ready()
             if not step.rebuilt:
                 return result
-            for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
-                setattr(result, name, getattr(result, name) + getattr(step, name))
+            result.add_rebuilds(step)
 
     def housekeeping(self) -> int:
         """Forget legacy transactions that can no longer hold anything back (an END marker or an
