@@ -10,8 +10,6 @@ from common.settings import get_settings
 @click.option("--loglevel", default="info", show_default=True)
 def worker(loglevel: str) -> None:
     """Consume the legacy topics and write ANEF. Several workers share the partitions."""
-    from faust.worker import Worker
-
     from common.kafka_admin import ensure_topics
     from pipeline.app import create_app, dead_letter_topic, dossier_topic
     from schemas.envelope import transaction_topic
@@ -35,7 +33,62 @@ def worker(loglevel: str) -> None:
     structlog.get_logger("pipeline").info("worker.starting", mapping_version=mapping_version())
 
     metrics.serve(settings.worker_metrics_port)
-    Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False).execute_from_commandline()
+    runner = _remembering_worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
+    try:
+        runner.execute_from_commandline()
+    except SystemExit:
+        _start_again_if_kafka_went_away(runner.start_error)
+        raise
+
+
+RESTARTS_VARIABLE = "AGDREF_ANEF_WORKER_RESTARTS"
+MAX_RESTARTS = 5
+
+
+def _remembering_worker(app, **options):
+    """Faust's worker, keeping the error its run ended with (Faust logs it and exits 1). Made here,
+    not at import, so that the other commands do not import Faust."""
+    import os
+
+    from faust.worker import Worker
+
+    class RememberingWorker(Worker):
+        start_error: BaseException | None = None
+
+        async def start(self) -> None:  # returns when the worker stops
+            try:
+                await super().start()
+            except Exception as error:
+                self.start_error = error
+                raise
+
+        async def on_startup_finished(self) -> None:
+            os.environ[RESTARTS_VARIABLE] = "0"  # it started: later restarts count from zero
+            await super().on_startup_finished()
+
+    return RememberingWorker(app, **options)
+
+
+def _start_again_if_kafka_went_away(error: BaseException | None) -> None:
+    """Replace this process by a fresh worker (same pid: a supervisor or a test sees one process)
+    when Faust stopped because the broker could not be reached, e.g. it went down between our topic
+    check and Faust's own connection; the new one waits for the broker (``ensure_topics``). Without
+    it the worker exits and stays down until a person restarts it. At most ``MAX_RESTARTS`` in a
+    row, so a broker that is gone for good still ends in an exit code."""
+    import os
+    import sys
+
+    import structlog
+    from aiokafka.errors import KafkaConnectionError
+
+    restarts = int(os.environ.get(RESTARTS_VARIABLE, "0"))
+    if not isinstance(error, KafkaConnectionError) or restarts >= MAX_RESTARTS:
+        return
+    structlog.get_logger("pipeline").warning("worker.restarting", reason=repr(error), restart=restarts + 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.environ[RESTARTS_VARIABLE] = str(restarts + 1)
+    os.execv(sys.executable, [sys.executable, "-m", "cli", *sys.argv[1:]])
 
 
 def _filter(reason, table, since, numero):
