@@ -21,22 +21,32 @@ T = TypeVar("T")
 STARTUP_WAIT_SECONDS = 120.0
 
 
+def backoff(wait_seconds: float, first: float = 0.5, longest: float = 5.0) -> Iterator[float]:
+    """Pauses between attempts, doubling from ``first`` up to ``longest``, for as long as the next
+    pause still ends within ``wait_seconds`` of the first call. Used by the blocking wait below and
+    by the connector's producer process (asyncio), so both give up at the same moment."""
+    deadline = time.monotonic() + wait_seconds
+    pause = first
+    while time.monotonic() + pause <= deadline:
+        yield pause
+        pause = min(pause * 2, longest)
+
+
 def until_kafka_answers(attempt: Callable[[], T], what: str, wait_seconds: float = STARTUP_WAIT_SECONDS) -> T:
-    """Call ``attempt`` until it stops failing for want of a broker (backing off from 0.5 s to 5 s).
+    """Call ``attempt`` until it stops failing for want of a broker (``backoff``).
 
     Blocks up to ``wait_seconds``; then raises KafkaUnreachableError. Any other error passes
     through at once (a refused configuration is not cured by waiting)."""
-    deadline = time.monotonic() + wait_seconds
-    pause = 0.5
+    pauses = backoff(wait_seconds)
     while True:
         try:
             return attempt()
         except RetriableError as exc:  # no broker yet, timeouts, no leader yet (connection errors included)
-            if time.monotonic() + pause > deadline:
+            pause = next(pauses, None)
+            if pause is None:
                 raise KafkaUnreachableError(f"Kafka did not answer for {wait_seconds:.0f}s ({what}): {exc!r}") from exc
             log.warning("kafka.unreachable", what=what, retry_in=pause, error=repr(exc))
             time.sleep(pause)
-            pause = min(pause * 2, 5.0)
 
 
 def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication_factor: int = 1,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
+
+from common.kafka_admin import backoff
 
 
 async def _send_in_batches(producer: AIOKafkaProducer, records: list) -> list[asyncio.Future]:
@@ -59,9 +60,8 @@ async def _started_producer(bootstrap_servers: str, client_id: str, wait_seconds
 
     A broker restarting refuses connections for a while; a connector started then would exit and
     stay down. So the start is retried (a new producer each time: a failed one is closed), backing
-    off up to 5 s."""
-    deadline = time.monotonic() + wait_seconds
-    pause = 0.5
+    off as ``common.kafka_admin.backoff`` does."""
+    pauses = backoff(wait_seconds)
     while True:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, client_id=client_id, acks="all",
                                     enable_idempotence=True, linger_ms=5, max_batch_size=256 * 1024,
@@ -71,10 +71,10 @@ async def _started_producer(bootstrap_servers: str, client_id: str, wait_seconds
             return producer
         except KafkaError as exc:
             await producer.stop()
-            if time.monotonic() + pause > deadline:
+            pause = next(pauses, None)
+            if pause is None:
                 return f"cannot reach Kafka for {wait_seconds:.0f}s: {exc!r}"
             await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
 
 
 async def _serve(pipe, bootstrap_servers: str, client_id: str, wait_seconds: float) -> None:

@@ -6,8 +6,8 @@ is open, the divergence rate stayed under its threshold for N nights in a row, f
 are under their limits, every parked dossier is triaged (its divergence accepted or resolved), and
 no write to ANEF from outside the pipeline on migrated rows is left unexplained (conflicts held,
 field mismatches not accepted), and every dossier was made by the mapping running now (a mapping
-fix is not switched on for the dossiers nothing touched since until they are rebuilt). A fact that could not be measured fails its criterion: no GO on
-missing evidence.
+fix does not reach the dossiers nothing touched since until they are rebuilt). A fact that could
+not be measured fails its criterion: no GO on missing evidence.
 """
 from __future__ import annotations
 
