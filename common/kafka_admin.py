@@ -11,6 +11,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import RetriableError, TopicAlreadyExistsError
 
 from common.exceptions import KafkaUnreachableError
+from common.retry import backoff
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -19,17 +20,6 @@ T = TypeVar("T")
 #: rolling upgrade) answers again within seconds to a minute. Without the wait, a connector or worker
 #: started in that window exits, and nothing restarts it but a person.
 STARTUP_WAIT_SECONDS = 120.0
-
-
-def backoff(wait_seconds: float, first: float = 0.5, longest: float = 5.0) -> Iterator[float]:
-    """Pauses between attempts, doubling from ``first`` up to ``longest``, for as long as the next
-    pause still ends within ``wait_seconds`` of the first call. Used by the blocking wait below and
-    by the connector's producer process (asyncio), so both give up at the same moment."""
-    deadline = time.monotonic() + wait_seconds
-    pause = first
-    while time.monotonic() + pause <= deadline:
-        yield pause
-        pause = min(pause * 2, longest)
 
 
 def until_kafka_answers(attempt: Callable[[], T], what: str, wait_seconds: float = STARTUP_WAIT_SECONDS) -> T:

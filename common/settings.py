@@ -5,7 +5,9 @@ would write positions that no longer describe what it read.
 """
 from __future__ import annotations
 
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
     publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
 
     worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
+    worker_data_dir: str = Field(
+        str(Path(tempfile.gettempdir()) / "agdref-anef-worker"),
+        description="Faust's own folder (one sub-folder per worker id). The stores are in memory, so nothing "
+        "in it needs to survive a restart; outside the working directory so runs leave no folders behind.")
     worker_metrics_port: int = Field(9108, ge=0, description="Prometheus /metrics of the worker (0: off).")
     worker_session_timeout: float = Field(
         10.0, ge=3, description="Seconds after which the broker hands a silent worker's partitions to the others.")

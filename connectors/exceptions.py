@@ -13,3 +13,9 @@ class ProtocolError(ConnectorError):
 
 class PublishError(ConnectorError):
     """Kafka did not acknowledge a change event. The slot is not acknowledged past it."""
+
+
+class SlotInUseError(ConnectorError):
+    """The replication slot stayed held by another server process for longer than the connector
+    waits (``log_stream.SLOT_WAIT_SECONDS``): another connector runs on the same slot, or a dead
+    one's server process was not released. Nothing was read; nothing is lost."""

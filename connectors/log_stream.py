@@ -23,7 +23,8 @@ from common.db import psycopg2_dsn
 from common.log import get_logger
 from connectors import pgoutput
 from connectors.events import Transaction, change_records, row_dict, transaction_record
-from connectors.exceptions import ProtocolError
+from common.retry import backoff
+from connectors.exceptions import ProtocolError, SlotInUseError
 from connectors.kafka_io import ChangeProducer, wait_for
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from connectors.source import int_to_lsn
@@ -38,6 +39,12 @@ FEEDBACK_EVERY_SECONDS = 5.0   # below wal_sender_timeout (60 s), or the server 
 HEARTBEAT_EVERY_SECONDS = 10.0 # Debezium's heartbeat.interval.ms: consumers see the connector alive
 STATE_EVERY_SECONDS = 1.0      # how often the acknowledged position is written for `connector status`
 MAX_CHECKPOINTS_IN_FLIGHT = 8  # confirmations awaited at once: bounds what is held if Kafka slows
+#: How long a connector starting up waits for its slot to be released. A connector killed a moment
+#: ago leaves its server process (walsender) holding the slot until the server sees the socket
+#: closed: milliseconds to seconds, or up to wal_sender_timeout (60 s) when the connector's machine
+#: vanished without closing it. Without the wait, the restarted connector exits ("replication slot
+#: is active for PID ...") and capture stops until a person starts it again.
+SLOT_WAIT_SECONDS = 90.0
 
 
 def heartbeat_topic(prefix: str) -> str:
@@ -71,11 +78,10 @@ class LogStreamConnector:
 
         Raises ProtocolError on a message it cannot decode and PublishError when Kafka refuses
         an event; in both cases nothing past the last acknowledged transaction is acknowledged."""
-        conn = psycopg2.connect(self._dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-        cursor = conn.cursor()
+        conn, cursor = self._replication(stop)
+        if conn is None:
+            return
         try:
-            cursor.start_replication(slot_name=self._slot, decode=False,
-                                     options={"proto_version": "1", "publication_names": self._publication})
             log.info("connector.streaming", slot=self._slot, publication=self._publication)
             last_flush = last_feedback = time.monotonic()
             while not stop.is_set():
@@ -107,6 +113,31 @@ class LogStreamConnector:
             conn.close()
             if self._state_conn is not None:
                 self._state_conn.close()
+
+    def _replication(self, stop: threading.Event):
+        """A replication connection streaming from the slot, once the slot is free: waits (backoff)
+        while another server process holds it. Returns (None, None) if ``stop`` is set meanwhile;
+        raises SlotInUseError after SLOT_WAIT_SECONDS."""
+        pauses = backoff(SLOT_WAIT_SECONDS, first=0.2, longest=2.0)
+        while True:
+            conn = psycopg2.connect(self._dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
+            cursor = conn.cursor()
+            try:
+                cursor.start_replication(slot_name=self._slot, decode=False,
+                                         options={"proto_version": "1", "publication_names": self._publication})
+                return conn, cursor
+            except psycopg2.errors.ObjectInUse as exc:  # "replication slot ... is active for PID ..."
+                conn.close()
+                pause = next(pauses, None)
+                if pause is None:
+                    raise SlotInUseError(f"replication slot {self._slot} still in use after {SLOT_WAIT_SECONDS:.0f}s:"
+                                         f" {str(exc).strip()}") from exc
+                log.warning("connector.slot_in_use", slot=self._slot, retry_in=pause)
+                if stop.wait(pause):
+                    return None, None
+            except BaseException:
+                conn.close()
+                raise
 
     def _handle(self, message) -> None:
         decoded = pgoutput.decode(message.payload)

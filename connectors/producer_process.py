@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from common.kafka_admin import backoff
+from common.retry import backoff
 
 
 async def _send_in_batches(producer: AIOKafkaProducer, records: list) -> list[asyncio.Future]:
@@ -60,7 +60,7 @@ async def _started_producer(bootstrap_servers: str, client_id: str, wait_seconds
 
     A broker restarting refuses connections for a while; a connector started then would exit and
     stay down. So the start is retried (a new producer each time: a failed one is closed), backing
-    off as ``common.kafka_admin.backoff`` does."""
+    off as ``common.retry.backoff`` does."""
     pauses = backoff(wait_seconds)
     while True:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, client_id=client_id, acks="all",

@@ -12,6 +12,7 @@ import os
 import socket
 import time
 from functools import partial
+from pathlib import Path
 
 import faust
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
+        datadir=str(Path(settings.worker_data_dir) / settings.worker_id),
         topic_replication_factor=1,
         topic_partitions=settings.kafka_topic_partitions,
         consumer_auto_offset_reset="earliest",

@@ -8,7 +8,11 @@ import subprocess
 import sys
 import time
 
+import psycopg2
+import psycopg2.extras
 from sqlalchemy import text
+
+from common.db import psycopg2_dsn
 
 from connectors import source
 from synthetic.seed import seed_population
@@ -34,6 +38,14 @@ def _published_matches_agdref(chain: Chain) -> bool:
                           + [f"stale {k}: {final[k]} != {expected[k]}" for k in set(final) & set(expected)
                              if final[k] != expected[k]][:5])
     return not LAST_DIFFERENCE
+
+
+def _difference_and_connector(chain: Chain) -> str:
+    """The failed wait's message: what differs, and whether the connector still runs (its log's end)."""
+    process = chain.process("connector")
+    alive = process.pid is not None
+    tail = "" if alive else process.log_file.read_text(errors="replace")[-1500:]
+    return "\n".join(LAST_DIFFERENCE) + f"\nconnector alive: {alive}" + (f"\nits log ends with:\n{tail}" if tail else "")
 
 
 def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain: Chain):
@@ -73,9 +85,52 @@ def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(cha
     try:
         wait_for(lambda: _published_matches_agdref(chain), 90, "Kafka to hold every AGDREF row's latest state")
     except AssertionError:
-        raise AssertionError("\n".join(LAST_DIFFERENCE)) from None
+        raise AssertionError(_difference_and_connector(chain)) from None
     published = read_all(chain.infra.kafka_bootstrap, chain.name)
     assert published.out_of_order == []
+
+
+def _hold_slot(chain: Chain):
+    """A replication connection streaming from the chain's slot (once the killed connector's own
+    server process, which may still hold it for a moment, has let it go)."""
+    deadline = time.monotonic() + 30
+    while True:
+        holder = psycopg2.connect(psycopg2_dsn(chain.environment["AGDREF_DATABASE_URL"]),
+                                  connection_factory=psycopg2.extras.LogicalReplicationConnection)
+        try:
+            holder.cursor().start_replication(slot_name=chain.name, decode=False,
+                                              options={"proto_version": "1", "publication_names": chain.name})
+            return holder
+        except psycopg2.errors.ObjectInUse:
+            holder.close()
+            assert time.monotonic() < deadline, "the killed connector's server process never released the slot"
+            time.sleep(0.1)
+
+
+def test_a_connector_restarted_while_its_slot_is_still_held_waits_for_the_slot(chain: Chain):
+    """A killed connector's server process may hold the slot a while after the kill: the new one waits."""
+    seed_population(chain.agdref, 30, seed=24, processes=1)
+    env = chain.environment
+    connector = chain.process("connector")
+    connector.start("connector", "run", env=env)
+    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
+    chain.kill("connector")
+    holder = _hold_slot(chain)  # as the killed connector's server process does, for longer
+    try:
+        connector.start("connector", "run", env=env)
+        with chain.agdref.begin() as conn:
+            conn.execute(text("UPDATE agdref.etranger SET nom = 'RENOMME' WHERE num_etranger = "
+                              "(SELECT min(num_etranger) FROM agdref.etranger)"))
+        wait_for(lambda: "connector.slot_in_use" in connector.log_file.read_text(errors="replace"), 30,
+                 "the connector to find the slot held")
+        time.sleep(3)
+        assert connector.pid is not None, connector.log_file.read_text(errors="replace")[-1500:]
+    finally:
+        holder.close()
+    try:
+        wait_for(lambda: _published_matches_agdref(chain), 60, "Kafka to hold the change made while the slot was held")
+    except AssertionError:
+        raise AssertionError(_difference_and_connector(chain)) from None
 
 
 def test_a_repair_snapshot_re_reads_the_asked_keys_only(chain: Chain):
