@@ -48,13 +48,15 @@ def dossier_topic(prefix: str) -> str:
 
 
 def create_app(settings: Settings) -> faust.App:
+    datadir = Path(settings.worker_data_dir) / settings.worker_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)  # Faust creates the last level only
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
-        datadir=str(Path(settings.worker_data_dir) / settings.worker_id),
+        datadir=str(datadir),
         topic_replication_factor=1,
         topic_partitions=settings.kafka_topic_partitions,
         consumer_auto_offset_reset="earliest",
