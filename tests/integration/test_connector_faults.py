@@ -48,6 +48,15 @@ def _difference_and_connector(chain: Chain) -> str:
     return "\n".join(LAST_DIFFERENCE) + f"\nconnector alive: {alive}" + (f"\nits log ends with:\n{tail}" if tail else "")
 
 
+def _connector_past_its_snapshot(chain: Chain, persons: int, seed: int):
+    """AGDREF seeded with ``persons``, and a connector running that has finished its initial snapshot."""
+    seed_population(chain.agdref, persons, seed=seed, processes=1)
+    connector = chain.process("connector")
+    connector.start("connector", "run", env=chain.environment)
+    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
+    return connector
+
+
 def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain: Chain):
     seed_population(chain.agdref, 1500, seed=21, processes=1)
     env = chain.environment
@@ -64,11 +73,8 @@ def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain:
 
 
 def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(chain: Chain):
-    seed_population(chain.agdref, 300, seed=22, processes=1)
+    connector = _connector_past_its_snapshot(chain, 300, seed=22)
     env = chain.environment
-    connector = chain.process("connector")
-    connector.start("connector", "run", env=env)
-    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
     workload = subprocess.Popen([sys.executable, "-m", "cli", "simulate", "--rate", "60", "--duration", "12",
                                  "--seed", "5", "--mix", "file_application=20,decide_application=18,hand_over=12,"
                                  "renew_receipt=8,change_address=10,issue_measure=4,appeal_or_annul_measure=3,"
@@ -109,11 +115,8 @@ def _hold_slot(chain: Chain):
 
 def test_a_connector_restarted_while_its_slot_is_still_held_waits_for_the_slot(chain: Chain):
     """A killed connector's server process may hold the slot a while after the kill: the new one waits."""
-    seed_population(chain.agdref, 30, seed=24, processes=1)
+    connector = _connector_past_its_snapshot(chain, 30, seed=24)
     env = chain.environment
-    connector = chain.process("connector")
-    connector.start("connector", "run", env=env)
-    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
     chain.kill("connector")
     holder = _hold_slot(chain)  # as the killed connector's server process does, for longer
     try:
@@ -134,10 +137,8 @@ def test_a_connector_restarted_while_its_slot_is_still_held_waits_for_the_slot(c
 
 
 def test_a_repair_snapshot_re_reads_the_asked_keys_only(chain: Chain):
-    seed_population(chain.agdref, 50, seed=23, processes=1)
+    _connector_past_its_snapshot(chain, 50, seed=23)
     env = chain.environment
-    chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
     with chain.agdref.connect() as conn:
         wanted = [r[0] for r in conn.execute(text("SELECT num_titre FROM agdref.titre ORDER BY num_titre LIMIT 2"))]
     before = read_all(chain.infra.kafka_bootstrap, chain.name)
