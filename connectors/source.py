@@ -5,10 +5,13 @@
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
+from common.retry import backoff
+from connectors.exceptions import SlotInUseError
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
 
 
@@ -103,11 +106,32 @@ def slot_state(db: Engine, slot: str) -> SlotState:
                      lag_seconds)
 
 
-def drop(db: Engine, publication: str, slot: str, control_tables: bool = True) -> None:
+def _wait_until_released(db: Engine, slot: str, wait_seconds: float = 30.0) -> None:
+    """Wait while a server process still holds the slot: a connector stopped a moment ago leaves its
+    walsender alive until the server sees the socket closed, and dropping the slot then fails
+    ("replication slot ... is active for PID ..."). Raises SlotInUseError after ``wait_seconds``
+    (a connector is still running on it)."""
+    def held() -> bool:
+        with db.connect() as conn:
+            return bool(conn.execute(text("SELECT active FROM pg_replication_slots WHERE slot_name = :s"),
+                                     {"s": slot}).scalar())
+
+    for pause in backoff(wait_seconds, first=0.1, longest=1.0):
+        if not held():
+            return
+        time.sleep(pause)
+    if held():
+        raise SlotInUseError(f"replication slot {slot} is still in use after {wait_seconds:.0f}s: stop its connector first")
+
+
+def drop(db: Engine, publication: str, slot: str, control_tables: bool = True, wait_seconds: float = 30.0) -> None:
     """Drop the slot, the publication and (unless told not to: another connector may still use
-    them) the control tables. For tests and a decommissioned connector."""
+    them) the control tables. For tests and a decommissioned connector. Waits up to
+    ``wait_seconds`` for a stopped connector's server process to release the slot; raises
+    SlotInUseError if it is still held then."""
     from connectors.snapshot import CONTROL_SCHEMA
 
+    _wait_until_released(db, slot, wait_seconds)
     with db.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first():
             conn.execute(text("SELECT pg_drop_replication_slot(:s)"), {"s": slot})

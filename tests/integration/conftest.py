@@ -65,6 +65,27 @@ class Chain:
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: self.process(name).pid is None, 10, f"the {name} to die")
 
+    def hold_slot(self):
+        """A replication connection streaming from the chain's slot, as a connector's server process
+        does; taken once a killed connector's own server process has let the slot go."""
+        import psycopg2
+        import psycopg2.extras
+
+        from common.db import psycopg2_dsn
+
+        deadline = time.monotonic() + 30
+        while True:
+            holder = psycopg2.connect(psycopg2_dsn(self.environment["AGDREF_DATABASE_URL"]),
+                                      connection_factory=psycopg2.extras.LogicalReplicationConnection)
+            try:
+                holder.cursor().start_replication(slot_name=self.name, decode=False,
+                                                  options={"proto_version": "1", "publication_names": self.name})
+                return holder
+            except psycopg2.errors.ObjectInUse:
+                holder.close()
+                assert time.monotonic() < deadline, "the slot's former holder never released it"
+                time.sleep(0.1)
+
     def settings(self):
         from common.settings import Settings
 

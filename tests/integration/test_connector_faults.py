@@ -8,11 +8,7 @@ import subprocess
 import sys
 import time
 
-import psycopg2
-import psycopg2.extras
 from sqlalchemy import text
-
-from common.db import psycopg2_dsn
 
 from connectors import source
 from synthetic.seed import seed_population
@@ -96,29 +92,12 @@ def test_a_connector_killed_while_streaming_under_the_workload_loses_nothing(cha
     assert published.out_of_order == []
 
 
-def _hold_slot(chain: Chain):
-    """A replication connection streaming from the chain's slot (once the killed connector's own
-    server process, which may still hold it for a moment, has let it go)."""
-    deadline = time.monotonic() + 30
-    while True:
-        holder = psycopg2.connect(psycopg2_dsn(chain.environment["AGDREF_DATABASE_URL"]),
-                                  connection_factory=psycopg2.extras.LogicalReplicationConnection)
-        try:
-            holder.cursor().start_replication(slot_name=chain.name, decode=False,
-                                              options={"proto_version": "1", "publication_names": chain.name})
-            return holder
-        except psycopg2.errors.ObjectInUse:
-            holder.close()
-            assert time.monotonic() < deadline, "the killed connector's server process never released the slot"
-            time.sleep(0.1)
-
-
 def test_a_connector_restarted_while_its_slot_is_still_held_waits_for_the_slot(chain: Chain):
     """A killed connector's server process may hold the slot a while after the kill: the new one waits."""
     connector = _connector_past_its_snapshot(chain, 30, seed=24)
     env = chain.environment
     chain.kill("connector")
-    holder = _hold_slot(chain)  # as the killed connector's server process does, for longer
+    holder = chain.hold_slot()  # as the killed connector's server process does, for longer
     try:
         connector.start("connector", "run", env=env)
         with chain.agdref.begin() as conn:

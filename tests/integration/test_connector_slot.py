@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+
+import pytest
 
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from connectors import source
+from connectors.exceptions import SlotInUseError
 from connectors.log_stream import heartbeat_topic
 from tests.integration.conftest import Chain, wait_for
 
@@ -34,3 +38,14 @@ def test_a_quiet_connector_moves_its_slot_with_other_writes_and_sends_heartbeats
     out = subprocess.run([sys.executable, "-m", "cli", "connector", "status"], env={**os.environ, **env},
                          capture_output=True, text=True, check=True).stdout
     assert f"slot {chain.name}: active" in out and "bytes behind" in out
+
+
+def test_dropping_a_slot_waits_for_its_holder_to_let_go_and_refuses_one_that_does_not(chain: Chain):
+    source.prepare(chain.agdref, chain.name, chain.name)
+    holder = chain.hold_slot()
+    with pytest.raises(SlotInUseError, match="still in use"):
+        source.drop(chain.agdref, chain.name, chain.name, wait_seconds=1.5)
+    assert source.slot_state(chain.agdref, chain.name).exists
+    threading.Timer(1.0, holder.close).start()  # a connector stopping a moment after the drop began
+    source.drop(chain.agdref, chain.name, chain.name)
+    assert not source.slot_state(chain.agdref, chain.name).exists
