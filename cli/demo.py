@@ -183,14 +183,20 @@ def _wait(condition, timeout: float, what: str) -> None:
 def _delete_group(admin, group: str) -> None:
     """Delete the worker's group and its committed offsets, or fail. A broker just started loads
     its groups in the background: until then the group is not listed and a deletion answers
-    "coordinator loading"; a group left behind would make the new worker start from the old run's
+    "coordinator loading" (a broker with new data answers "coordinator not available" until it has
+    created its offsets topic: the first demo on a fresh machine); a group left behind would make the new worker start from the old run's
     offsets, on the new topics, and skip as many of their first events (seen: a demo that never
     filled ANEF)."""
+    from kafka.errors import RetriableError
+
     deadline = time.monotonic() + 60
     while True:
-        outcome = admin.delete_groups([group]).get(group)
-        if outcome in ("OK", "GroupIdNotFoundError") and not admin.list_group_offsets({group: None}).get(group):
-            return
+        try:
+            outcome = admin.delete_groups([group]).get(group)
+            if outcome in ("OK", "GroupIdNotFoundError") and not admin.list_group_offsets({group: None}).get(group):
+                return
+        except RetriableError as exc:  # a new broker has no group coordinator until it creates __consumer_offsets
+            outcome = repr(exc)
         if time.monotonic() > deadline:
             raise click.ClickException(f"cannot delete the consumer group {group}: {outcome}")
         time.sleep(0.5)
