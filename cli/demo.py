@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from cli.processes import Background
 from common.db import engine
+from common.retry import retrying
 from common.settings import get_settings
 from infra import kafka, postgres
 from infra.profile import CACHE, profile
@@ -180,26 +181,26 @@ def _wait(condition, timeout: float, what: str) -> None:
     raise click.ClickException(f"timed out waiting for {what}")
 
 
+class _GroupStillThere(Exception):
+    """The broker has not deleted the group (or still lists offsets for it)."""
+
+
 def _delete_group(admin, group: str) -> None:
     """Delete the worker's group and its committed offsets, or fail. A broker just started loads
     its groups in the background: until then the group is not listed and a deletion answers
     "coordinator loading" (a broker with new data answers "coordinator not available" until it has
-    created its offsets topic: the first demo on a fresh machine); a group left behind would make the new worker start from the old run's
-    offsets, on the new topics, and skip as many of their first events (seen: a demo that never
-    filled ANEF)."""
+    created its offsets topic: the first demo on a fresh machine); a group left behind would make
+    the new worker start from the old run's offsets, on the new topics, and skip as many of their
+    first events (seen: a demo that never filled ANEF)."""
     from kafka.errors import RetriableError
 
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            outcome = admin.delete_groups([group]).get(group)
-            if outcome in ("OK", "GroupIdNotFoundError") and not admin.list_group_offsets({group: None}).get(group):
-                return
-        except RetriableError as exc:  # a new broker has no group coordinator until it creates __consumer_offsets
-            outcome = repr(exc)
-        if time.monotonic() > deadline:
-            raise click.ClickException(f"cannot delete the consumer group {group}: {outcome}")
-        time.sleep(0.5)
+    def attempt() -> None:
+        outcome = admin.delete_groups([group]).get(group)
+        if outcome not in ("OK", "GroupIdNotFoundError") or admin.list_group_offsets({group: None}).get(group):
+            raise _GroupStillThere(outcome)
+
+    retrying(attempt, (_GroupStillThere, RetriableError), wait_seconds=60, first=0.5, longest=0.5,
+             give_up=lambda exc: click.ClickException(f"cannot delete the consumer group {group}: {exc!r}"))
 
 
 def _delete_topics_and_group(bootstrap: str, group: str, prefix: str) -> None:

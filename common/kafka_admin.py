@@ -11,7 +11,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import RetriableError, TopicAlreadyExistsError
 
 from common.exceptions import KafkaUnreachableError
-from common.retry import backoff
+from common.retry import retrying
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -23,20 +23,14 @@ STARTUP_WAIT_SECONDS = 120.0
 
 
 def until_kafka_answers(attempt: Callable[[], T], what: str, wait_seconds: float = STARTUP_WAIT_SECONDS) -> T:
-    """Call ``attempt`` until it stops failing for want of a broker (``backoff``).
+    """Call ``attempt`` until it stops failing for want of a broker (``common.retry.retrying``).
 
     Blocks up to ``wait_seconds``; then raises KafkaUnreachableError. Any other error passes
     through at once (a refused configuration is not cured by waiting)."""
-    pauses = backoff(wait_seconds)
-    while True:
-        try:
-            return attempt()
-        except RetriableError as exc:  # no broker yet, timeouts, no leader yet (connection errors included)
-            pause = next(pauses, None)
-            if pause is None:
-                raise KafkaUnreachableError(f"Kafka did not answer for {wait_seconds:.0f}s ({what}): {exc!r}") from exc
-            log.warning("kafka.unreachable", what=what, retry_in=pause, error=repr(exc))
-            time.sleep(pause)
+    # RetriableError: no broker yet, timeouts, no leader yet (connection errors included).
+    return retrying(attempt, RetriableError, wait_seconds=wait_seconds,
+                    give_up=lambda exc: KafkaUnreachableError(f"Kafka did not answer for {wait_seconds:.0f}s ({what}): {exc!r}"),
+                    on_retry=lambda exc, pause: log.warning("kafka.unreachable", what=what, retry_in=pause, error=repr(exc)))
 
 
 def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication_factor: int = 1,

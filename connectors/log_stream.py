@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 
 from common.db import psycopg2_dsn
 from common.log import get_logger
+from common.retry import retrying
 from connectors import pgoutput
 from connectors.events import Transaction, change_records, row_dict, transaction_record
-from common.retry import backoff
 from connectors.exceptions import ProtocolError, SlotInUseError
 from connectors.kafka_io import ChangeProducer, wait_for
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
@@ -118,26 +118,25 @@ class LogStreamConnector:
         """A replication connection streaming from the slot, once the slot is free: waits (backoff)
         while another server process holds it. Returns (None, None) if ``stop`` is set meanwhile;
         raises SlotInUseError after SLOT_WAIT_SECONDS."""
-        pauses = backoff(SLOT_WAIT_SECONDS, first=0.2, longest=2.0)
-        while True:
+        def attempt():
+            if stop.is_set():
+                return None, None
             conn = psycopg2.connect(self._dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
-            cursor = conn.cursor()
             try:
+                cursor = conn.cursor()
                 cursor.start_replication(slot_name=self._slot, decode=False,
                                          options={"proto_version": "1", "publication_names": self._publication})
                 return conn, cursor
-            except psycopg2.errors.ObjectInUse as exc:  # "replication slot ... is active for PID ..."
-                conn.close()
-                pause = next(pauses, None)
-                if pause is None:
-                    raise SlotInUseError(f"replication slot {self._slot} still in use after {SLOT_WAIT_SECONDS:.0f}s:"
-                                         f" {str(exc).strip()}") from exc
-                log.warning("connector.slot_in_use", slot=self._slot, retry_in=pause)
-                if stop.wait(pause):
-                    return None, None
             except BaseException:
                 conn.close()
                 raise
+
+        # ObjectInUse: "replication slot ... is active for PID ..."
+        return retrying(attempt, psycopg2.errors.ObjectInUse, wait_seconds=SLOT_WAIT_SECONDS, first=0.2, longest=2.0,
+                        give_up=lambda exc: SlotInUseError(f"replication slot {self._slot} still in use after "
+                                                           f"{SLOT_WAIT_SECONDS:.0f}s: {str(exc).strip()}"),
+                        on_retry=lambda exc, pause: log.warning("connector.slot_in_use", slot=self._slot, retry_in=pause),
+                        sleep=stop.wait)
 
     def _handle(self, message) -> None:
         decoded = pgoutput.decode(message.payload)
