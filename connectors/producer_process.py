@@ -112,7 +112,10 @@ async def _serve(pipe, bootstrap_servers: str, client_id: str, wait_seconds: flo
                 results = await asyncio.gather(*outstanding, return_exceptions=True)
                 errors = [r for r in results if isinstance(r, BaseException)]
                 outstanding = []
-                pipe.send((payload, repr(errors[0]) if errors else None))
+                try:
+                    pipe.send((payload, repr(errors[0]) if errors else None))
+                except OSError:  # the connector died (killed) before the answer: nobody left to tell
+                    break
             else:
                 break
     finally:

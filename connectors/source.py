@@ -43,7 +43,7 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
     qualified = [f"{SCHEMA}.{t}" for t in tables] + [f"{CONTROL_SCHEMA}.{SIGNAL_TABLE}"]
     with db.begin() as conn:
         conn.execute(text(CONTROL_DDL))
-        for table in tables:
+        for table in _without_full_identity(conn, tables):
             conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:
             conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {", ".join(qualified)}'))
@@ -57,6 +57,19 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
             conn.execute(text("SELECT pg_create_logical_replication_slot(:s, 'pgoutput')"), {"s": slot})
             return True
     return False
+
+
+def _without_full_identity(conn, tables: tuple[str, ...]) -> list[str]:
+    """The captured tables not yet ``REPLICA IDENTITY FULL``: only those are altered.
+
+    ALTER TABLE takes an ACCESS EXCLUSIVE lock even when nothing changes. Taken on every start,
+    it queued the legacy application's writes behind it and, with several tables locked in one
+    transaction while the application's transactions lock rows across them, deadlocked: the
+    connector restarted under load exited with ``deadlock detected`` (or killed a legacy write)."""
+    full = {r.relname for r in conn.execute(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = :schema AND c.relreplident = 'f'"), {"schema": SCHEMA})}
+    return [t for t in tables if t not in full]
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,10 @@ class Chain:
 
     def kill(self, name: str) -> None:
         """SIGKILL the process, as a crash would: no cleanup, no last commit."""
-        pid = self.process(name).pid
-        assert pid is not None, f"the {name} is not running"
+        process = self.process(name)
+        pid = process.pid
+        assert pid is not None, (f"the {name} is not running; its log ends with:\n"
+                                 + process.log_file.read_text(errors="replace")[-3000:])
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: self.process(name).pid is None, 10, f"the {name} to die")
 

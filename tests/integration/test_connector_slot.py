@@ -49,3 +49,24 @@ def test_dropping_a_slot_waits_for_its_holder_to_let_go_and_refuses_one_that_doe
     threading.Timer(1.0, holder.close).start()  # a connector stopping a moment after the drop began
     source.drop(chain.agdref, chain.name, chain.name)
     assert not source.slot_state(chain.agdref, chain.name).exists
+
+
+def test_restarting_a_connector_takes_no_lock_on_the_legacy_tables(chain: Chain):
+    """A connector restarted while the legacy application writes does not queue behind its writes
+    (nor deadlock with them): a source already prepared is not altered again."""
+    from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
+
+    source.prepare(chain.agdref, chain.name, chain.name)
+    writer = chain.agdref.connect()
+    transaction = writer.begin()  # the legacy application, mid-transaction on every captured table
+    for table in CAPTURED_TABLES:
+        writer.execute(text(f"LOCK TABLE {SCHEMA}.{table} IN ROW EXCLUSIVE MODE"))
+    restart = threading.Thread(target=source.prepare, args=(chain.agdref, chain.name, chain.name), daemon=True)
+    try:
+        restart.start()
+        restart.join(10)
+        assert not restart.is_alive(), "the connector's start waited for the legacy application's transaction"
+    finally:
+        transaction.rollback()
+        writer.close()
+        restart.join(10)
