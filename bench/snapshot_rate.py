@@ -100,7 +100,7 @@ def main() -> None:
                 if progress and all(p.done for p in progress):
                     break
                 if connector.pid is None:
-                    raise SystemExit(f"the connector stopped: {connector.log_file.read_text()[-2000:]}")
+                    raise SystemExit(f"the connector stopped: {connector.log_tail()}")
                 time.sleep(0.2)
         connector.stop()
         source.drop(db, name, name)

@@ -24,6 +24,13 @@ class Background:
     def log_file(self) -> Path:
         return self.folder / f"{self.name}.log"
 
+    def log_tail(self, chars: int = 2000) -> str:
+        """The end of the process's log ("" before it ever ran): for the message of a failure."""
+        try:
+            return self.log_file.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
     def start(self, *args: str, env: dict[str, str] | None = None) -> int:
         """Start ``agdref-anef ARGS`` in its own session; returns its pid. Does not block."""
         self.folder.mkdir(parents=True, exist_ok=True)

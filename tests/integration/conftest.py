@@ -63,7 +63,7 @@ class Chain:
         process = self.process(name)
         pid = process.pid
         assert pid is not None, (f"the {name} is not running; its log ends with:\n"
-                                 + process.log_file.read_text(errors="replace")[-3000:])
+                                 + process.log_tail())
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: self.process(name).pid is None, 10, f"the {name} to die")
 

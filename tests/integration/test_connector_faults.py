@@ -40,7 +40,7 @@ def _difference_and_connector(chain: Chain) -> str:
     """The failed wait's message: what differs, and whether the connector still runs (its log's end)."""
     process = chain.process("connector")
     alive = process.pid is not None
-    tail = "" if alive else process.log_file.read_text(errors="replace")[-1500:]
+    tail = "" if alive else process.log_tail()
     return "\n".join(LAST_DIFFERENCE) + f"\nconnector alive: {alive}" + (f"\nits log ends with:\n{tail}" if tail else "")
 
 
@@ -106,7 +106,7 @@ def test_a_connector_restarted_while_its_slot_is_still_held_waits_for_the_slot(c
         wait_for(lambda: "connector.slot_in_use" in connector.log_file.read_text(errors="replace"), 30,
                  "the connector to find the slot held")
         time.sleep(3)
-        assert connector.pid is not None, connector.log_file.read_text(errors="replace")[-1500:]
+        assert connector.pid is not None, connector.log_tail()
     finally:
         holder.close()
     try:
