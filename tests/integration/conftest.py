@@ -170,8 +170,8 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
     try:
         yield made
     finally:
-        for proc in ("worker", "worker2", "connector"):
-            made.process(proc).stop(grace_seconds=10)
+        for pid_file in tmp_path.glob("*.pid"):  # every process the test started (worker, connector, web…)
+            made.process(pid_file.stem).stop(grace_seconds=10)
         if os.environ.get("TEST_SHOW_LOGS"):
             for log in tmp_path.glob("*.log"):
                 print(f"--- {log.name}\n{log.read_text()[-5000:]}")
