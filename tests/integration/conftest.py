@@ -58,6 +58,21 @@ class Chain:
     def process(self, name: str) -> Background:
         return Background(name, self.folder)
 
+    def snapshot_state(self) -> tuple[int, bool]:
+        """(rows the connector's snapshots have read, whether every snapshot asked is done)."""
+        from connectors import source
+
+        progress = source.snapshot_progress(self.agdref)
+        return sum(p.rows_read for p in progress), bool(progress) and all(p.done for p in progress)
+
+    def start_connector_past_its_snapshot(self) -> Background:
+        """A running connector that has finished its initial snapshot: a row written from now on
+        reaches Kafka once, through the log (one written during the snapshot may also be read by it)."""
+        connector = self.process("connector")
+        connector.start("connector", "run", env=self.environment)
+        wait_for(lambda: self.snapshot_state()[1], 60, "the connector's initial snapshot")
+        return connector
+
     def kill(self, name: str) -> None:
         """SIGKILL the process, as a crash would: no cleanup, no last commit."""
         process = self.process(name)

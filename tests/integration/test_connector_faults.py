@@ -16,11 +16,6 @@ from tests.integration.conftest import Chain, wait_for
 from tests.integration.kafka_reader import agdref_rows, read_all
 
 
-def _snapshot_state(chain: Chain) -> tuple[int, bool]:
-    progress = source.snapshot_progress(chain.agdref)
-    return sum(p.rows_read for p in progress), bool(progress) and all(p.done for p in progress)
-
-
 LAST_DIFFERENCE: list[str] = []
 
 
@@ -47,10 +42,7 @@ def _difference_and_connector(chain: Chain) -> str:
 def _connector_past_its_snapshot(chain: Chain, persons: int, seed: int):
     """AGDREF seeded with ``persons``, and a connector running that has finished its initial snapshot."""
     seed_population(chain.agdref, persons, seed=seed, processes=1)
-    connector = chain.process("connector")
-    connector.start("connector", "run", env=chain.environment)
-    wait_for(lambda: _snapshot_state(chain)[1], 60, "the initial snapshot")
-    return connector
+    return chain.start_connector_past_its_snapshot()
 
 
 def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain: Chain):
@@ -58,12 +50,12 @@ def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain:
     env = chain.environment
     connector = chain.process("connector")
     connector.start("connector", "run", "--chunk-size", "300", env=env)
-    wait_for(lambda: _snapshot_state(chain)[0] > 1000, 60, "the snapshot to be under way")
+    wait_for(lambda: chain.snapshot_state()[0] > 1000, 60, "the snapshot to be under way")
     chain.kill("connector")
-    read_before, done = _snapshot_state(chain)
+    read_before, done = chain.snapshot_state()
     assert not done, "the snapshot finished before the kill: nothing was shown"
     connector.start("connector", "run", "--chunk-size", "300", env=env)
-    wait_for(lambda: _snapshot_state(chain)[1], 120, "the snapshot to finish after the restart")
+    wait_for(lambda: chain.snapshot_state()[1], 120, "the snapshot to finish after the restart")
     wait_for(lambda: _published_matches_agdref(chain), 60, "Kafka to hold every AGDREF row's latest state")
     assert read_all(chain.infra.kafka_bootstrap, chain.name).out_of_order == []
 
