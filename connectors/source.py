@@ -5,12 +5,11 @@
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
-from common.retry import backoff
+from common.retry import retrying
 from connectors.exceptions import SlotInUseError
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
 
@@ -119,22 +118,23 @@ def slot_state(db: Engine, slot: str) -> SlotState:
                      lag_seconds)
 
 
+class _SlotHeld(Exception):
+    """A server process still holds the slot."""
+
+
 def _wait_until_released(db: Engine, slot: str, wait_seconds: float = 30.0) -> None:
     """Wait while a server process still holds the slot: a connector stopped a moment ago leaves its
     walsender alive until the server sees the socket closed, and dropping the slot then fails
     ("replication slot ... is active for PID ..."). Raises SlotInUseError after ``wait_seconds``
     (a connector is still running on it)."""
-    def held() -> bool:
+    def released() -> None:
         with db.connect() as conn:
-            return bool(conn.execute(text("SELECT active FROM pg_replication_slots WHERE slot_name = :s"),
-                                     {"s": slot}).scalar())
+            if conn.execute(text("SELECT active FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).scalar():
+                raise _SlotHeld(slot)
 
-    for pause in backoff(wait_seconds, first=0.1, longest=1.0):
-        if not held():
-            return
-        time.sleep(pause)
-    if held():
-        raise SlotInUseError(f"replication slot {slot} is still in use after {wait_seconds:.0f}s: stop its connector first")
+    retrying(released, _SlotHeld, wait_seconds=wait_seconds, first=0.1, longest=1.0,
+             give_up=lambda _: SlotInUseError(f"replication slot {slot} is still in use after {wait_seconds:.0f}s: "
+                                              "stop its connector first"))
 
 
 def drop(db: Engine, publication: str, slot: str, control_tables: bool = True, wait_seconds: float = 30.0) -> None:

@@ -90,18 +90,21 @@ class Chain:
 
         from common.db import psycopg2_dsn
 
-        deadline = time.monotonic() + 30
-        while True:
+        from common.retry import retrying
+
+        def attempt():
             holder = psycopg2.connect(psycopg2_dsn(self.environment["AGDREF_DATABASE_URL"]),
                                       connection_factory=psycopg2.extras.LogicalReplicationConnection)
             try:
                 holder.cursor().start_replication(slot_name=self.name, decode=False,
                                                   options={"proto_version": "1", "publication_names": self.name})
                 return holder
-            except psycopg2.errors.ObjectInUse:
+            except BaseException:
                 holder.close()
-                assert time.monotonic() < deadline, "the slot's former holder never released it"
-                time.sleep(0.1)
+                raise
+
+        return retrying(attempt, psycopg2.errors.ObjectInUse, wait_seconds=30, first=0.1, longest=0.5,
+                        give_up=lambda _: AssertionError("the slot's former holder never released it"))
 
     def settings(self):
         from common.settings import Settings
