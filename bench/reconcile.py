@@ -19,43 +19,13 @@ import secrets
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 
 from sqlalchemy import text
 
 from bench.common import Stopwatch, figure, scratch_chain
-from connectors.events import Transaction, key_of, snapshot_reads
-from pipeline.actions import Origin, RowChange
-from pipeline.decide import decide
-from pipeline.sink import DossierSink
-from schemas.agdref_tables import CAPTURED_TABLES, metadata, primary_key_columns
+from pipeline.direct import migrate
 from schemas.anef_tables import ANEF_TABLES
 from synthetic.seed import seed_population
-
-CHUNK = 5000
-
-
-def migrate(agdref, anef) -> int:
-    """Every AGDREF row through the sink (recorded as snapshot reads, then rebuilt), streamed in
-    chunks so memory stays flat whatever the size. Returns the dossiers rebuilt."""
-    tx = Transaction(xid=1, final_lsn=1 << 32, commit_time=datetime.now(timezone.utc))
-    sink = DossierSink(anef)
-    with agdref.connect().execution_options(stream_results=True, max_row_buffer=CHUNK) as conn:
-        for table in CAPTURED_TABLES:
-            columns = [str(c.name) for c in metadata.tables[f"agdref.{table}"].columns]
-            keys = primary_key_columns(table)
-            result = conn.execute(text(f"SELECT {', '.join(columns)} FROM agdref.{table}"))
-            while chunk := result.fetchmany(CHUNK):
-                rows = [dict(zip(columns, r)) for r in chunk]
-                values = snapshot_reads(rows, prefix="bench", database="agdref", schema="agdref", table=table,
-                                        tx=tx, lsn=1 << 32, emitted_at_ms=0)
-                changes = [a for row, value in zip(rows, values)
-                           if isinstance(a := decide(Origin(table, 0, 0), key_of(row, keys), value), RowChange)]
-                sink.record(changes)
-    rebuilt = 0
-    while step := sink.rebuild_ready(2000).rebuilt:
-        rebuilt += step
-    return rebuilt
 
 
 def baseline(agdref, anef, buckets: int) -> None:

@@ -133,8 +133,22 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     facts = report.write(REPORT, runs, rows, settings.pii_pseudonym_key)
     console.print(f"  run {summary.run_id}: {summary.suspects} suspects, {len(summary.divergences)} divergences "
                   f"({facts['by_kind']}), {summary.critical} critical; report: {REPORT / 'report.html'}")
+    console.print(f"  rights ledger (AGDREF read without the mapping): {summary.rights.documents:,} rights-carrying "
+                  f"rows, {summary.rights.at_risk():,} persons with a right at risk")
 
-    console.print("[bold]8. the web application[/] (streams, reconciliation, go/no-go)")
+    console.print("[bold]8. go/no-go[/], evaluated at the end of the nightly run, and the evidence chain")
+    from evidence import store as evidence
+    from operations.gonogo_commands import evaluate_and_show
+
+    evaluate_and_show(settings, agdref_db, anef_db, None, None, "nightly reconciliation (demo)", summary.rights)
+    with anef_db.connect() as conn:
+        chain = evidence.verify(conn)
+    if not chain.ok:
+        raise click.ClickException(f"the evidence chain does not verify: {chain.broken or chain.unrecorded[:3]}")
+    console.print(f"  evidence chain verified: {chain.records} records (runs, criteria, verdicts), head {chain.head[:16]}…"
+                  " (`agdref-anef evidence verify`, `agdref-anef evidence export --out DIR`)")
+
+    console.print("[bold]9. the web application[/] (streams, reconciliation, go/no-go)")
     login = _start_web(anef_db, settings)
     agdref_db.dispose()
     anef_db.dispose()

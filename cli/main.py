@@ -8,10 +8,13 @@ from common.settings import get_settings
 from cli.demo import demo
 from cli.schema_export import schemas
 from connectors.commands import connector
+from evidence.commands import evidence
 from infra.commands import db, infra
 from operations.commands import exporter, status, web
+from operations.gonogo_commands import gonogo
 from pipeline.commands import conflicts, rebuild, rejects, worker
 from reconciliation.commands import divergences, reconcile, report
+from rights.commands import rights
 from synthetic.commands import seed, simulate
 
 
@@ -24,7 +27,7 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
-                report, status, exporter, web, schemas):
+                report, status, exporter, web, schemas, rights, gonogo, evidence):
     cli.add_command(command)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, MetaData, inspect, insert, select, te
 from sqlalchemy.schema import CreateColumn
 
 from common.db import database_name, engine, server_url
-from schemas import agdref_tables, anef_tables, reconciliation_tables, web_tables
+from schemas import agdref_tables, anef_tables, evidence_tables, reconciliation_tables, web_tables
 from schemas.referentials import ref_pays_rows
 
 
@@ -42,6 +42,7 @@ def init_anef(db: Engine) -> None:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {anef_tables.BOOKKEEPING_SCHEMA}"))
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {reconciliation_tables.SCHEMA}"))
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {web_tables.SCHEMA}"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {evidence_tables.SCHEMA}"))
         anef_tables.metadata.create_all(conn)
         add_missing_columns(conn, anef_tables.metadata)
 
@@ -77,7 +78,7 @@ def reset_all(agdref_url: str, anef_url: str) -> None:
     """Drop every table of both databases (local profiles only: the CLI refuses it elsewhere)."""
     for url, schemas in ((agdref_url, [agdref_tables.SCHEMA]),
                          (anef_url, [anef_tables.SCHEMA, anef_tables.BOOKKEEPING_SCHEMA,
-                                    reconciliation_tables.SCHEMA, web_tables.SCHEMA])):
+                                    reconciliation_tables.SCHEMA, web_tables.SCHEMA, evidence_tables.SCHEMA])):
         ensure_database(url)
         db = engine(url)
         try:

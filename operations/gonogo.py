@@ -1,7 +1,8 @@
 """The decommissioning verdict, for the whole country or one prefecture. Pure: measured facts and
 the criteria in, a verdict with every criterion's value, threshold and evidence out.
 
-GO only when every criterion holds: the active AGDREF dossiers are in ANEF, no critical divergence
+GO only when every criterion holds: no person has a right at risk (the rights ledger, read at
+evaluation time: accepting a divergence does not change it), the active AGDREF dossiers are in ANEF, no critical divergence
 is open, the divergence rate stayed under its threshold for N nights in a row, freshness and lag
 are under their limits, every parked dossier is triaged (its divergence accepted or resolved), and
 no write to ANEF from outside the pipeline on migrated rows is left unexplained (conflicts held,
@@ -11,7 +12,9 @@ not be measured fails its criterion: no GO on missing evidence.
 """
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
 
 COUNTRY = "FRANCE"
 
@@ -47,6 +50,7 @@ class ScopeFacts:
     unexplained_anef_writes: int
     run_id: int | None = None
     made_by_older_mapping: int = 0           # dossiers in ANEF or parked that the running rules did not make
+    rights_at_risk: int | None = None        # persons with a right at risk (rights ledger); None: not read
 
 
 @dataclass(frozen=True)
@@ -55,28 +59,33 @@ class StreamFacts:
     lag: int | None
 
 
-@dataclass(frozen=True)
-class Criteria:
-    version: int
-    coverage_min: float
-    critical_divergences_max: int
-    divergence_rate_max: float
-    divergence_rate_nights: int
-    freshness_p99_max_seconds: float
-    lag_max: int
-    parked_untriaged_max: int
-    unexplained_anef_writes_max: int
-    # Added after version 1 was first deployed: a version saved without it gets the strict default.
-    outdated_mapping_max: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
+class Criteria(BaseModel):
+    """One version of the criteria, validated (types and ranges) before it is saved or used: a
+    criterion saved as ``"abc"`` or a negative number of nights would make every verdict
+    meaningless. Unknown keys (a description) are kept."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="allow")
+
+    version: int = Field(ge=1)
+    coverage_min: float = Field(ge=0, le=1)
+    critical_divergences_max: int = Field(ge=0)
+    divergence_rate_max: float = Field(ge=0, le=1)
+    divergence_rate_nights: int = Field(ge=1, le=365)
+    freshness_p99_max_seconds: float = Field(gt=0)
+    lag_max: int = Field(ge=0)
+    parked_untriaged_max: int = Field(ge=0)
+    unexplained_anef_writes_max: int = Field(ge=0)
+    # Added after version 1 was first deployed: a version saved without them gets the strict default.
+    outdated_mapping_max: int = Field(0, ge=0)
+    rights_at_risk_max: int = Field(0, ge=0)
 
     @classmethod
     def from_dict(cls, body: dict) -> "Criteria":
-        fields = {n: f for n, f in cls.__dataclass_fields__.items() if n != "extra"}
-        missing = [n for n, f in fields.items() if n not in body and f.default is MISSING]
-        if missing:
-            raise ValueError(f"criteria without {', '.join(missing)}")
-        return cls(**{n: body[n] for n in fields if n in body}, extra={k: v for k, v in body.items() if k not in fields})
+        """Raises ``ValueError`` (pydantic's ``ValidationError``) naming each wrong criterion."""
+        return cls.model_validate(body)
+
+    def body(self) -> dict:
+        return self.model_dump()
 
 
 def _at_most(value: float | None, limit: float) -> bool:
@@ -89,9 +98,13 @@ def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Crit
     nights = facts.divergence_rates[-criteria.divergence_rate_nights:]
     worst = max(nights) if len(nights) >= criteria.divergence_rate_nights else None
     checks = (
-        Criterion("coverage", "active AGDREF dossiers present in ANEF", round(coverage, 6), criteria.coverage_min,
+        Criterion("rights_at_risk", "persons with a right at risk (rights ledger, read at evaluation)",
+                  facts.rights_at_risk, criteria.rights_at_risk_max,
+                  _at_most(facts.rights_at_risk, criteria.rights_at_risk_max),
+                  f"/reconciliation?kind=right_missing; /reconciliation?kind=right_weaker; {report}"),
+        Criterion("coverage", "persons holding a right in AGDREF migrated, neither parked nor held", round(coverage, 6), criteria.coverage_min,
                   coverage >= criteria.coverage_min,
-                  f"{facts.active_in_anef:,} of {facts.active_in_agdref:,} active dossiers; {report}"),
+                  f"{facts.active_in_anef:,} of {facts.active_in_agdref:,} persons; {report}"),
         Criterion("critical_divergences", "critical divergences open", facts.critical_open,
                   criteria.critical_divergences_max, facts.critical_open <= criteria.critical_divergences_max,
                   f"/reconciliation?severity=critical; {report}"),

@@ -41,8 +41,9 @@ def _engines():
 @click.pass_context
 def reconcile(ctx: click.Context, json_path: str | None, numero: str | None, max_wait: float,
               buckets: int | None) -> None:
-    """Compare AGDREF, seen through the mapping, with ANEF. Exits 1 while critical divergences
-    are open (not accepted)."""
+    """Compare AGDREF, seen through the mapping, with ANEF, and every person's rights read without
+    it; then evaluate the go/no-go of every scope. Exits 1 while critical divergences are open
+    (not accepted)."""
     if ctx.invoked_subcommand:
         return
     if numero:
@@ -60,6 +61,10 @@ def reconcile(ctx: click.Context, json_path: str | None, numero: str | None, max
         summary = reconciler.run(Options(buckets=buckets, max_wait_seconds=max_wait))
         with anef.connect() as conn:
             critical = store.open_critical(conn)
+        # Every nightly run ends with the verdicts, on this run's evidence and this run's ledger.
+        from operations.gonogo_commands import evaluate_and_show
+
+        evaluate_and_show(settings, agdref, anef, None, None, "nightly reconciliation", summary.rights)
     finally:
         agdref.dispose()
         anef.dispose()

@@ -75,7 +75,10 @@ def compare(numero: str, agdref: dict | None, anef: dict | None, state: Pipeline
     has no such person, or when the mapping rejects it: then ``state`` says whether it is
     parked); ``anef``: what ANEF holds (None: no migrated person)."""
     prefecture = _prefecture(agdref, anef) or agdref_prefecture
-    days = rules.days_left(agdref, today) if agdref else state.legacy_days_left
+    # the earlier of the two systems' end dates: a right ending tomorrow in ANEF is urgent whatever AGDREF says
+    ends = [d for d in (rules.days_left(agdref, today) if agdref else state.legacy_days_left,
+                        rules.days_left(anef, today)) if d is not None]
+    days = min(ends) if ends else None
     found: list[Divergence] = []
     if state.parked_reason is not None:
         lost_right = state.legacy_right_today and not rules.rights_today(anef, today)

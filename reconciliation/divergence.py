@@ -13,6 +13,20 @@ class Kind(str, Enum):
     STALE = "stale"                # ANEF reflects an older legacy state (the pipeline never saw the newer one)
     CONFLICT = "conflict"          # both systems changed it: held by the pipeline for a person
     PARKED = "parked"              # rejected by the mapping, with its reason
+    # Found by the rights ledger (``rights/``), which reads AGDREF without the mapping: always critical.
+    RIGHT_MISSING = "right_missing"
+    RIGHT_WEAKER = "right_weaker"
+    APPLICATION_MISSING = "application_missing"
+    DECISION_DIFFERS = "decision_differs"
+    MEASURE_HARSHER = "measure_harsher"
+
+    @property
+    def from_rights_ledger(self) -> bool:
+        return self.value in RIGHTS_KINDS
+
+
+RIGHTS_KINDS = frozenset({"right_missing", "right_weaker", "application_missing", "decision_differs",
+                          "measure_harsher"})
 
 
 class Severity(str, Enum):
@@ -66,6 +80,7 @@ class RunSummary:
     seconds: float = 0.0
     persons_by_prefecture: dict[str, int] = field(default_factory=dict)
     divergences: list[Divergence] = field(default_factory=list)
+    rights: Any = None          # the rights ledger's reading (rights.ledger.LedgerReading)
 
     @property
     def critical(self) -> int:

@@ -10,7 +10,9 @@
    that does not catch up within ``max_wait_seconds`` leaves its suspects unconfirmed (counted).
 4. Deep comparison (``reconciliation.compare``, pure) of the confirmed suspects and of every
    parked or held dossier; severities from legal facts (``reconciliation.severity``).
-5. The run and its divergences are kept (``reconciliation.store``).
+5. The rights ledger (``rights``, AGDREF read without the mapping) adds every right at risk:
+   critical, whatever the mapping says.
+6. The run and its divergences are kept (``reconciliation.store``), the run in the evidence chain.
 
 Blocking. Raises what the databases or the broker raise.
 """
@@ -28,10 +30,11 @@ from pipeline.mapping.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation import store
 from reconciliation.compare import PipelineState, compare
-from reconciliation.divergence import Divergence, RunSummary
+from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSummary, Severity
 from reconciliation.inflight import PipelinePosition
 from reconciliation.parked import parked_divergences
 from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view
+from rights import ledger as rights_ledger
 
 Progress = Callable[[str], None]
 DEEP_CHUNK = 5000  # dossiers read and compared at once
@@ -192,12 +195,24 @@ class Reconciler:
         confirmed, behind, unconfirmed = self.confirm(suspects, options)
         summary.confirmed, summary.unconfirmed = len(confirmed), len(unconfirmed)
         summary.divergences = self.compare(confirmed, behind, today, everything_parked=True)
+        summary.rights = rights_ledger.read(self._agdref_db, self._anef_db, today)
+        self._progress(f"rights ledger: {summary.rights.documents:,} rights-carrying rows read, "
+                       f"{summary.rights.at_risk():,} persons with a right at risk, {summary.rights.seconds:.1f}s")
+        summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights), key=Divergence.sort_key)
         with self._anef_db.begin() as conn:
             summary.seconds = time.monotonic() - started  # the run as kept includes keeping it
-            store.record_run(conn, summary)
+            store.record_run(conn, summary, summary.rights.summary())
         self._progress(f"{len(summary.divergences)} divergences, {summary.critical} critical, "
                        f"{summary.seconds:.1f}s")
         return summary
+
+
+def rights_divergences(reading: rights_ledger.LedgerReading) -> list[Divergence]:
+    """The ledger's findings as divergences: critical, one per person and kind."""
+    return [Divergence(d.numero_etranger, Kind(d.kind.value), Severity.CRITICAL,
+                       tuple(FieldDifference(f, a, b) for f, a, b in d.fields), prefecture=d.scope,
+                       urgency_days=d.urgency_days, detail="rights ledger (AGDREF read without the mapping)")
+            for d in reading.divergences]
 
 
 def _without_jit(conn):

@@ -3,8 +3,9 @@ divergences they found, with their lifecycle across runs.
 
 A divergence is one (person, kind) while it lasts: ``new`` when a run first finds it,
 ``confirmed`` when a later run finds it again, ``resolved`` when a run no longer finds it, or
-``accepted`` with a reason by a named person (then it no longer counts against the go/no-go, and
-stays accepted while it lasts). Its age runs from ``first_seen_at``.
+``accepted`` with a reason by a named person (then it no longer counts in the critical-divergences
+criterion while it stays the same: a later run that finds it more severe, or with other fields or
+values, re-opens it). Every decision is appended to ``decision``. Its age runs from ``first_seen_at``.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ run = Table(
     # prefecture → {"persons": AGDREF persons, "divergences": found, neither parked nor accepted}:
     # the nightly rates the go/no-go follows
     Column("by_prefecture", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # the rights ledger's reading at this run: per scope, persons with a right, covered, at risk
+    Column("rights", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     schema=SCHEMA,
 )
 
@@ -57,5 +60,23 @@ divergence = Table(
     Index("divergence_open", "numero_etranger", "kind", unique=True,
           postgresql_where=text("status <> 'resolved'")),
     Index("divergence_status", "status"),
+    schema=SCHEMA,
+)
+
+decision = Table(
+    # Every decision on a divergence, appended, never changed: who accepted or resolved it and why,
+    # and the reconciliation's own re-openings (an accepted divergence whose severity rose or whose
+    # values changed). The divergence row holds the current status; this is its history.
+    "decision", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("divergence_id", BigInteger, ForeignKey(f"{SCHEMA}.divergence.id"), nullable=False),
+    Column("action", Text, nullable=False),             # accept | resolve | reopen
+    Column("by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("severity", Text, nullable=False),           # at the moment of the decision
+    Column("fields_digest", Text, nullable=False),      # SHA-256 of the fields decided on (re-opens when they change)
+    Index("decision_divergence", "divergence_id"),
     schema=SCHEMA,
 )

@@ -65,3 +65,22 @@ SPECIAL_CODES = ("ZZZ", "INC", "APA")
 def current_iso3() -> frozenset[str]:
     """ISO 3166-1 alpha-3 codes of the referential's current states."""
     return frozenset(c.iso3 for c in countries().values() if not c.former_state and c.code_agdref not in SPECIAL_CODES)
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str  # ANEF's notation: "01", "75", "2A", "971"
+    nom: str
+
+
+@lru_cache(maxsize=1)
+def departments() -> dict[str, Department]:
+    """France's departments, the scopes of a prefecture's go/no-go, by ANEF code (``data/departements.csv``)."""
+    text = resources.files("schemas").joinpath("data/departements.csv").read_text(encoding="utf-8")
+    return {row["code"]: Department(row["code"], row["nom"]) for row in csv.DictReader(io.StringIO(text))}
+
+
+def department_name(code: str) -> str:
+    """"Paris" for "75"; the code itself when it names no department (e.g. the undetermined scope)."""
+    found = departments().get(code)
+    return found.nom if found else code

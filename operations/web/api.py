@@ -14,7 +14,7 @@ from operations.web.auth import User, csrf_ok
 from operations.web.deps import context, require
 from reconciliation import store
 from reconciliation.divergence import Kind, Severity
-from reconciliation.exceptions import DivergenceNotFound
+from reconciliation.exceptions import DecisionRefused, DivergenceNotFound
 
 router = APIRouter(prefix="/api")
 
@@ -100,10 +100,15 @@ def decide(request: Request, ident: int, decision: Decision, user: User, token: 
     anef = context(request).anef
     try:
         with anef.begin() as conn:
-            (store.accept if action == "accept" else store.resolve)(conn, ident, user.name, decision.reason)
+            if action == "accept":
+                store.accept(conn, ident, user.name, decision.reason, admin=user.can("admin"))
+            else:
+                store.resolve(conn, ident, user.name, decision.reason)
             facts.record_audit(conn, user.name, f"divergence.{action}", f"divergence {ident}", decision.reason)
     except DivergenceNotFound as exc:
         raise HTTPException(404, str(exc)) from None
+    except DecisionRefused as exc:
+        raise HTTPException(403, str(exc)) from None
     return {"id": ident, "status": "accepted" if action == "accept" else "resolved", "by": user.name}
 
 
@@ -123,7 +128,7 @@ def resolve(ident: int, decision: Decision, request: Request, x_csrf_token: str 
 def gonogo(request: Request, _: User = Depends(require("viewer"))) -> dict:
     anef = context(request).anef
     rules = facts.current_criteria(anef)
-    return {"criteria": {"version": rules.version, **{k: v for k, v in vars(rules).items() if k != "extra"}},
+    return {"criteria": rules.body(),
             "verdicts": facts.latest_verdicts(anef)}
 
 

@@ -144,7 +144,7 @@ def admin(request: Request, viewer: User = Depends(require("admin"))) -> HTMLRes
         people = conn.execute(select(users.c.username, users.c.role, users.c.active, users.c.created_at)
                               .order_by(users.c.username)).mappings().all()
     rules = facts.current_criteria(ctx.anef)
-    body = {k: v for k, v in vars(rules).items() if k != "extra"}
+    body = rules.body()
     return page(request, "admin.html", viewer, people=people, roles=ROLES, criteria=json.dumps(body, indent=1),
                 audit=facts.audit_log(ctx.anef, 100))
 

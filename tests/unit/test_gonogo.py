@@ -11,14 +11,15 @@ from operations.gonogo import Criteria, ScopeFacts, StreamFacts, evaluate
 
 CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text()))
 GOOD = ScopeFacts(active_in_agdref=10_000, active_in_anef=10_000, critical_open=0,
-                  divergence_rates=(0.0002, 0.0001, 0.0), parked_untriaged=0, unexplained_anef_writes=0, run_id=4)
+                  divergence_rates=(0.0002, 0.0001, 0.0), parked_untriaged=0, unexplained_anef_writes=0, run_id=4,
+                  rights_at_risk=0)
 STREAMS = StreamFacts(freshness_p99_seconds=0.8, lag=120)
 
 
 def test_every_criterion_holding_gives_go_with_its_evidence():
     verdict = evaluate("75", GOOD, STREAMS, CRITERIA)
-    assert verdict.go and len(verdict.criteria) == 8 and all(c.ok for c in verdict.criteria)
-    assert "/reconciliation/runs/4" in verdict.criteria[0].evidence
+    assert verdict.go and len(verdict.criteria) == 9 and all(c.ok for c in verdict.criteria)
+    assert all("/reconciliation/runs/4" in c.evidence for c in verdict.criteria[:2])
 
 
 def test_one_critical_divergence_or_one_untriaged_parked_dossier_gives_no_go():
@@ -50,3 +51,17 @@ def test_criteria_saved_before_the_current_mapping_criterion_existed_load_with_t
     del body["lag_max"]
     with pytest.raises(ValueError, match="lag_max"):
         Criteria.from_dict(body)
+
+
+def test_one_person_with_a_right_at_risk_or_a_ledger_not_read_gives_no_go():
+    failed = evaluate("75", replace(GOOD, rights_at_risk=1), STREAMS, CRITERIA)
+    assert [c.name for c in failed.criteria if not c.ok] == ["rights_at_risk"]
+    assert not evaluate("75", replace(GOOD, rights_at_risk=None), STREAMS, CRITERIA).go
+
+
+@pytest.mark.parametrize("change", [{"coverage_min": "abc"}, {"divergence_rate_nights": -5}, {"coverage_min": 1.5},
+                                    {"rights_at_risk_max": -1}, {"lag_max": "10"}])
+def test_criteria_with_a_wrong_type_or_range_are_refused_naming_the_criterion(change):
+    body = json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text())
+    with pytest.raises(ValueError, match=next(iter(change))):
+        Criteria.from_dict({**body, **change})
