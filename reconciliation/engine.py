@@ -171,6 +171,21 @@ class Reconciler:
             found += compare(number, None, anef[number], state, today)
         return found
 
+    def rights(self, today: date, options: Options) -> rights_ledger.LedgerReading:
+        """The rights ledger, confirmed like the suspects: a person found at risk is read again
+        once the pipeline has passed AGDREF's position of the first reading, and only what both
+        readings find is kept (a change in flight is not a right lost). A pipeline that does not
+        catch up leaves the second reading's findings: at risk until shown otherwise."""
+        position = self._position.current()
+        first = rights_ledger.read(self._agdref_db, self._anef_db, today)
+        if not first.divergences:
+            return first
+        at_risk = {d.numero_etranger for d in first.divergences}
+        self._progress(f"rights ledger: {len(at_risk):,} persons at risk, read again once the pipeline passed them")
+        caught_up = self._position.wait(position, at_risk, options.max_wait_seconds, self._progress)
+        second = rights_ledger.read(self._agdref_db, self._anef_db, today)
+        return second.confirmed_by(first) if caught_up else second
+
     # -- the run -------------------------------------------------------------------------------
 
     def run(self, options: Options = Options()) -> RunSummary:
@@ -195,7 +210,7 @@ class Reconciler:
         confirmed, behind, unconfirmed = self.confirm(suspects, options)
         summary.confirmed, summary.unconfirmed = len(confirmed), len(unconfirmed)
         summary.divergences = self.compare(confirmed, behind, today, everything_parked=True)
-        summary.rights = rights_ledger.read(self._agdref_db, self._anef_db, today)
+        summary.rights = self.rights(today, options)
         self._progress(f"rights ledger: {summary.rights.documents:,} rights-carrying rows read, "
                        f"{summary.rights.at_risk():,} persons with a right at risk, {summary.rights.seconds:.1f}s")
         summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights), key=Divergence.sort_key)

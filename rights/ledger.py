@@ -54,6 +54,18 @@ class LedgerReading:
         """Persons with a right at risk, in one scope or (None) everywhere."""
         return len({d.numero_etranger for d in self.divergences if scope is None or d.scope == scope})
 
+    def confirmed_by(self, earlier: "LedgerReading") -> "LedgerReading":
+        """This reading, keeping only the findings (person, kind) an earlier reading also made: a
+        change in flight between the two systems at the first reading is gone by the second."""
+        kept = {(d.numero_etranger, d.kind) for d in earlier.divergences}
+        found = [d for d in self.divergences if (d.numero_etranger, d.kind) in kept]
+        confirmed = LedgerReading(self.today, self.horizon_days, self.documents, self.seconds + earlier.seconds,
+                                  divergences=found)
+        for scope, rights in self.scopes.items():
+            at_risk = len({d.numero_etranger for d in found if d.scope == scope})
+            confirmed.scopes[scope] = ScopeRights(rights.persons_with_rights, rights.covered, at_risk)
+        return confirmed
+
     def summary(self) -> dict:
         """Per scope, for the run's record and the evidence chain (counts only)."""
         return {"today": self.today.isoformat(), "horizon_days": self.horizon_days, "documents": self.documents,

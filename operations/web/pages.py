@@ -126,9 +126,15 @@ def decide(ident: int, action: str, request: Request, reason: str = Form(...), c
 
 @router.get("/gonogo")
 def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
+    from evidence import store as evidence
+    from schemas.referentials import departments
+
     data = api.gonogo(request, viewer)
+    with context(request).anef.connect() as conn:
+        chain = evidence.head(conn)
     return page(request, "gonogo.html", viewer, verdicts=data["verdicts"], criteria=data["criteria"], scope=scope,
-                history=api.history(scope, request, viewer))
+                history=api.history(scope, request, viewer), chain=chain,
+                names={code: d.nom for code, d in departments().items()} | {"undetermined": "prefecture undetermined"})
 
 
 @router.post("/gonogo/evaluate")

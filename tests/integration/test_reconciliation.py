@@ -128,11 +128,16 @@ def test_quiet_equal_data_gives_an_empty_report(chain: Chain, tmp_path):
     # AGDREF's fingerprints, computed in its database, equal those the pipeline kept as it
     # recorded each row (else every bucket would differ): nothing is even a suspect
     assert summary.suspects == 0 and summary.buckets_differing == 0
-    assert {(d.numero_etranger, d.kind) for d in summary.divergences} == {(n, Kind.PARKED) for n in _parked(chain)}
+    mapped = [d for d in summary.divergences if not d.kind.from_rights_ledger]
+    assert {(d.numero_etranger, d.kind) for d in mapped} == {(n, Kind.PARKED) for n in _parked(chain)}
+    # the rights ledger (no mapping) sees the rights of parked persons missing from ANEF, nothing else
+    rights = {d.numero_etranger for d in summary.divergences if d.kind.from_rights_ledger}
+    assert rights <= set(_parked(chain)) | {m for r in _anef(chain, "SELECT members FROM migration.parked") for m in r[0]}
+    assert rights == {d.numero_etranger for d in mapped if d.severity is Severity.CRITICAL}
     assert all(d.detail for d in summary.divergences)  # each parked one with its reason
     # reported from three queries, they are what the deep comparison of each one gives
     deep = _reconciler(chain).compare(_parked(chain), set(), date.today(), everything_parked=False)
-    facts = sorted((d.numero_etranger, d.severity, d.prefecture, d.urgency_days, d.detail) for d in summary.divergences)
+    facts = sorted((d.numero_etranger, d.severity, d.prefecture, d.urgency_days, d.detail) for d in mapped)
     assert facts == sorted((d.numero_etranger, d.severity, d.prefecture, d.urgency_days, d.detail) for d in deep)
     # the parked persons purged from AGDREF (their parking goes with them): the data are equal
     for members in [r[0] for r in _anef(chain, "SELECT members FROM migration.parked")]:
@@ -153,8 +158,14 @@ def test_every_injected_divergence_is_found_with_its_kind_and_severity_and_nothi
     assert done.returncode == 1, done.stdout + done.stderr  # critical divergences are open
     listed = json.loads((tmp_path / "found.json").read_text())
     found = {(d["numero_etranger"], Kind(d["kind"])): Severity(d["severity"]) for d in listed["divergences"]
-             if d["kind"] != Kind.PARKED.value}
+             if d["kind"] != Kind.PARKED.value and not Kind(d["kind"]).from_rights_ledger}
     assert found == expected
+    # the rights ledger, reading AGDREF without the mapping, flags injected or parked persons only
+    rights = {d["numero_etranger"] for d in listed["divergences"] if Kind(d["kind"]).from_rights_ledger}
+    injected = {n for n, _ in expected}
+    assert rights and rights <= injected | _parked(chain) | {
+        m for r in _anef(chain, "SELECT members FROM migration.parked") for m in r[0]}
+    assert {n for (n, _), severity in expected.items() if severity is Severity.CRITICAL} & rights
     assert {d["run_id"] for d in listed["divergences"]} == {listed["run_id"]}
     [moved] = [d for d in listed["divergences"] if d["severity"] == "low"]
     assert moved["fields"] == [{"field": "usager.commune", "agdref": moved["fields"][0]["agdref"], "anef": "AILLEURS"}]
@@ -193,8 +204,11 @@ def test_live_traffic_gives_no_false_positive(chain: Chain):
         assert workload.poll() is None, "the workload ended before the reconciliation: it proved nothing"
     finally:
         workload.communicate(timeout=120)
-    found = {d.numero_etranger for d in summary.divergences if d.kind is not Kind.PARKED}
-    assert found == {renamed}  # live changes in flight were suspects at most, never divergences
+    parked = _parked(chain) | {m for r in _anef(chain, "SELECT members FROM migration.parked") for m in r[0]}
+    found = {d.numero_etranger for d in summary.divergences if d.kind is not Kind.PARKED
+             and not (d.kind.from_rights_ledger and d.numero_etranger in parked)}
+    # live changes in flight were suspects at most, never divergences (the rights ledger's either)
+    assert found == {renamed}
     assert summary.unconfirmed == 0
 
 

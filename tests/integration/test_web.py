@@ -146,11 +146,19 @@ def test_a_prefecture_goes_from_no_go_to_go_on_evidence(chain: Chain):
         return evaluate("77", found["77"], streams, facts.current_criteria(chain.anef))
 
     first = verdict()
-    assert not first.go and {c.name for c in first.criteria if not c.ok} == {"coverage", "divergence_rate"}
+    assert not first.go and {c.name for c in first.criteria if not c.ok} == {"coverage", "divergence_rate",
+                                                                            "rights_at_risk"}
     with chain.anef.begin() as conn:
         conn.execute(text("INSERT INTO anef.usager (numero_etranger, nom_naissance, prenoms, sexe, precision_naissance,"
                           " nationalite, prefecture, numeros_alias, statut, origine, maj_le) VALUES ('0000000077', 'A',"
                           " '{}', 'M', 'INCONNUE', 'XXX', '77', '{}', 'ACTIF', 'AGDREF', now())"))
+    assert {c.name for c in verdict().criteria if not c.ok} == {"divergence_rate", "rights_at_risk"}, \
+        "the person is covered, the permit is still missing"
+    with chain.anef.begin() as conn:
+        conn.execute(text("INSERT INTO anef.titre (numero_titre, numero_etranger, categorie, date_debut, date_fin,"
+                          " statut, autorisation_travail, numero_duplicata, prefecture, origine, maj_le) VALUES"
+                          " ('T000000077', '0000000077', 'CARTE_TEMPORAIRE', '2020-01-01', '2099-12-31', 'REMIS',"
+                          " false, 0, '77', 'AGDREF', now())"))
         for _ in range(3):  # three quiet nights
             store.record_run(conn, RunSummary(store.start_run(conn, 1), persons_by_prefecture={"77": 1}))
     assert verdict().go
