@@ -20,7 +20,7 @@ from bench.common import Stopwatch, figure, scratch_chain
 from connectors.events import Transaction, key_of, snapshot_reads
 from pipeline.actions import Origin, RowChange
 from pipeline.decide import decide
-from pipeline.mapping.dossier import map_dossier
+from domain.dossier import map_dossier
 from pipeline.sink import DossierSink
 from schemas.agdref_tables import CAPTURED_TABLES, metadata, primary_key_columns
 from synthetic.seed import seed_population

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from evidence import store as evidence
 from operations.gonogo import COUNTRY, Criteria, ScopeFacts, StreamFacts, Verdict, evaluate
-from pipeline.mapping.version import mapping_version
+from domain.version import mapping_version
 from rights import ledger as rights_ledger
 from rights.identity import anef_scope
 from schemas.web_tables import audit, criteria, verdict

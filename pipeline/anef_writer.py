@@ -16,9 +16,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from common.bulk import upsert
 from pipeline import conflicts
-from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
-from pipeline.mapping.version import mapping_version
-from schemas.anef_tables import attestation, demande, mapped_with, mesure_eloignement, parked, titre, usager
+from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
+from domain.version import mapping_version
+from schemas.anef_tables import (attestation, demande, mapped_with, mesure_eloignement, not_carried, parked, titre,
+                                 usager)
 from schemas.rejections import Reason, Remediation
 
 CHILDREN: tuple[tuple[Table, str, str], ...] = (
@@ -95,6 +96,13 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
         for table, _, _ in CHILDREN:
             conn.execute(delete(table).where(table.c.numero_etranger.in_(gone), table.c.origine == "AGDREF"))
         conn.execute(delete(usager).where(usager.c.numero_etranger.in_(gone), usager.c.origine == "AGDREF"))
+    everyone = sorted({n for d in mapped + rejected + erased for n in d.members})
+    if everyone:  # (HIS1) what each dossier leaves out is replaced whole at every rebuild
+        conn.execute(delete(not_carried).where(not_carried.c.numero_etranger.in_(everyone)))
+    history = [dict(numero_etranger=d.root, source_table=r.table, source_key=r.key, reason=r.reason.value,
+                    field=r.field, detail=r.detail) for d in mapped for r in d.outcome.not_carried]
+    if history:
+        upsert(conn, not_carried, history, conflict=("numero_etranger", "source_table", "source_key", "reason"))
     settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
     if settled:
         conn.execute(delete(parked).where(parked.c.numero_etranger.in_(sorted(settled))))
@@ -128,6 +136,7 @@ def _park(conn: Connection, rejected: list[Rebuilt]) -> None:
         rows.append(dict(
             numero_etranger=d.root, reason=first.reason.value, source_table=first.table, source_key=first.key,
             field=first.field, members=sorted(d.members), position=d.position,
+            reasons=sorted({r.reason.value for r in d.outcome.remediations}),
             remediations=[{"reason": r.reason.value, "table": r.table, "key": r.key, "field": r.field,
                            "detail": r.detail} for r in d.outcome.remediations],
         ))

@@ -26,7 +26,7 @@ def worker(loglevel: str) -> None:
     import structlog
 
     from pipeline import metrics
-    from pipeline.mapping.version import mapping_version
+    from domain.version import mapping_version
 
     # Which rules this worker applies: dossiers made by another version are named by the
     # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.
@@ -118,7 +118,8 @@ def rejects() -> None:
 
 
 @rejects.command("list")
-@click.option("--kind", type=click.Choice(["remediation", "technical"]), default="remediation", show_default=True)
+@click.option("--kind", type=click.Choice(["remediation", "technical", "history"]), default="remediation",
+              show_default=True, help="Parked dossiers, dead letters, or historical rows not carried for a defect.")
 @_with_filters
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -138,6 +139,14 @@ def list_command(kind: str, reason, table, since, limit: int, as_json: bool) -> 
         return
     db = engine(settings.anef_database_url)
     f = _filter(reason, table, since, None)
+    if kind == "history":
+        rows = r.list_not_carried(db, f, limit)
+        for row in rows:
+            click.echo(f"{row['numero_etranger']}  not carried: defective history  {row['reason']:<22} "
+                       f"{row['source_table']}[{row['source_key'].strip()}].{row['field']}: {row['detail']}")
+        click.echo(f"{len(rows)} historical row(s) not carried" + (f" (first {limit})" if len(rows) == limit else ""))
+        db.dispose()
+        return
     rows = r.list_parked(db, f, limit)
     if as_json:
         click.echo(r.to_json(rows))
@@ -146,8 +155,8 @@ def list_command(kind: str, reason, table, since, limit: int, as_json: bool) -> 
             click.echo(f"{row['numero_etranger']}  {row['reason']:<24} {row['source_table']:<18} {row['field']:<16} "
                        f"{row['parked_at']:%Y-%m-%d %H:%M:%S}")
         counts = r.count_parked(db, f)
-        click.echo(f"{sum(counts.values())} parked dossier(s): "
-                   + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        click.echo(f"{len(r.list_parked(db, f, 1_000_000))} parked dossier(s); by reason (a dossier counts under each "
+                   "of its reasons): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     db.dispose()
 
 
@@ -185,7 +194,7 @@ def replay(kind: str, reason, table, since, numero) -> None:
                                                     dead_letter_topic(settings.kafka_topic_prefix))
             click.echo(f"{result.applied} change(s) applied, {failing} still unusable")
             return
-        before = sum(r.count_parked(db, _filter(reason, table, since, numero)).values())
+        before = len(r.list_parked(db, _filter(reason, table, since, numero), 1_000_000))
         result = r.replay_parked(db, _filter(reason, table, since, numero))
         click.echo(f"replayed {before} parked dossier(s): {result.migrated} migrated, {result.parked} still parked, "
                    f"{result.erased} erased")
@@ -200,7 +209,7 @@ def replay(kind: str, reason, table, since, numero) -> None:
 def rebuild(outdated_mapping: bool, batch: int) -> None:
     """Rebuild dossiers from the assembly area with the running mapping, alongside the workers."""
     from common.db import engine
-    from pipeline.mapping.version import mapping_version
+    from domain.version import mapping_version
     from pipeline.remap import rebuild_outdated
 
     db = engine(get_settings().anef_database_url)

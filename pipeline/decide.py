@@ -10,15 +10,15 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline.actions import Action, DeadLetter, Origin, RowChange, TransactionEnd
-from pipeline.mapping.assembly import owner
-from pipeline.mapping.person import is_alias
+from domain.assembly import owner
+from domain.person import is_alias
 from schemas.agdref_tables import primary_key_columns
 from schemas.envelope import ChangeEvent, decode_key
 from schemas.legacy_models import LEGACY_MODELS, Etranger
 from schemas.rejections import Reason
 
 
-owner_number = owner  # the row's owner, normalised (see pipeline.mapping.assembly.owner)
+owner_number = owner  # the row's owner, normalised (see domain.assembly.owner)
 
 
 def source_key(table: str, row: dict) -> str:

@@ -17,8 +17,8 @@ from common.bulk import upsert
 
 from pipeline.actions import RowChange
 from pipeline.pending import Touches
-from pipeline.mapping.assembly import DOSSIER_FIELDS, root_of
-from pipeline.mapping.dossier import LegacyDossier
+from domain.assembly import DOSSIER_FIELDS, root_of
+from domain.dossier import LegacyDossier
 from schemas.fingerprint import row_digest
 from schemas.anef_tables import legacy_row
 from schemas.legacy_models import LEGACY_MODELS

@@ -19,7 +19,7 @@ from common.kafka_admin import read_to_end
 from pipeline.actions import DeadLetter, Origin, RowChange
 from pipeline.decide import decide
 from pipeline.sink import DossierSink, SinkResult
-from schemas.anef_tables import parked
+from schemas.anef_tables import not_carried, parked
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class Filter:
 
 
 def _where(query, f: Filter):
-    if f.reason:
-        query = query.where(parked.c.reason == f.reason)
+    if f.reason:  # any of the dossier's reasons, not only the first
+        query = query.where(parked.c.reasons.any(f.reason))
     if f.table:
         query = query.where(parked.c.source_table == f.table)
     if f.since:
@@ -49,9 +49,29 @@ def list_parked(db: Engine, f: Filter = Filter(), limit: int = 100) -> list[dict
 
 
 def count_parked(db: Engine, f: Filter = Filter()) -> dict[str, int]:
-    """Parked dossiers per reason."""
+    """Parked dossiers per reason: a dossier with two reasons counts under each (the counts add
+    up to more than the dossiers; every reason can be seen, filtered and replayed)."""
+    reason = func.unnest(parked.c.reasons).label("reason")
     with db.connect() as conn:
-        return dict(conn.execute(_where(select(parked.c.reason, func.count()).group_by(parked.c.reason), f)).all())
+        rows = conn.execute(_where(select(reason, parked.c.numero_etranger), f)).all()
+    counts: dict[str, int] = {}
+    for each, _ in rows:
+        if not f.reason or each == f.reason:
+            counts[each] = counts.get(each, 0) + 1
+    return counts
+
+
+def list_not_carried(db: Engine, f: Filter = Filter(), limit: int = 100) -> list[dict]:
+    """(HIS1) Historical rows left out of migrated dossiers, with their reason."""
+    query = select(not_carried).order_by(not_carried.c.numero_etranger, not_carried.c.source_table)
+    if f.reason:
+        query = query.where(not_carried.c.reason == f.reason)
+    if f.table:
+        query = query.where(not_carried.c.source_table == f.table)
+    if f.numero:
+        query = query.where(not_carried.c.numero_etranger == f.numero)
+    with db.connect() as conn:
+        return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
 
 
 def replay_parked(db: Engine, f: Filter = Filter()) -> SinkResult:

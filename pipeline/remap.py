@@ -12,7 +12,7 @@ from typing import Callable
 
 from sqlalchemy import Engine, text
 
-from pipeline.mapping.version import mapping_version
+from domain.version import mapping_version
 from pipeline.sink import DossierSink, SinkResult
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 
 from pipeline import anef_writer, mirror, pending
 from pipeline.actions import RowChange, TransactionEnd
-from pipeline.mapping.dossier import DossierErased, DossierMapped, map_dossier
+from domain.dossier import DossierErased, DossierMapped, map_dossier
 
 
 @dataclass

@@ -17,13 +17,14 @@ from reconciliation.divergence import Kind, Severity
 
 
 def counts_table(comparison) -> Table:
-    table = Table("legacy table", "seeded", "migrated", "rejected (by reason)", "not carried", "held (conflict)",
-                  "missing", "balanced")
+    table = Table("legacy table", "seeded", "migrated", "rejected (by reason)", "not carried (address history)",
+                  "not carried (defective history)", "held (conflict)", "missing", "balanced")
     for name, count in comparison.tables.items():
         rejected = ", ".join(f"{r} {n}" for r, n in sorted(count.rejected.items()))
         table.add_row(name, str(count.seeded), str(count.migrated),
                       f"{sum(count.rejected.values())}" + (f" ({rejected})" if rejected else ""),
-                      str(count.not_carried), str(count.held), str(count.missing), "yes" if count.balanced else "NO")
+                      str(count.not_carried), str(count.history), str(count.held), str(count.missing),
+                      "yes" if count.balanced else "NO")
     return table
 
 

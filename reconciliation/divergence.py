@@ -1,6 +1,7 @@
 """What the reconciliation finds: divergences, their kinds and severities. No I/O."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -38,6 +39,16 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         return list(Severity).index(self)
+
+
+_ROW_KEY = re.compile(r"\[[^\]]*\]")
+
+
+def field_for_everyone(name: str) -> str:
+    """A field's name as people without access to personal data see it: the row's key (a permit,
+    application or measure number, which identifies a person's document) left out:
+    ``titre[0000006607].date_fin`` → ``titre[…].date_fin``."""
+    return _ROW_KEY.sub("[…]", name)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from pipeline.mapping.assembly import alias_links, assemble, owner, root_of
-from pipeline.mapping.address import current
-from pipeline.mapping.dossier import DossierMapped, DossierRejected, map_dossier
-from pipeline.mapping.person import is_alias
+from domain.assembly import alias_links, assemble, owner, root_of
+from domain.address import current
+from domain.dossier import DossierMapped, DossierRejected, map_dossier
+from domain.person import is_alias
 from schemas import agdref_tables as legacy_tables
-from schemas.anef_tables import CHILD_TABLES, conflict, parked, usager
+from schemas.anef_tables import CHILD_TABLES, conflict, not_carried, parked, usager
 from schemas.legacy_models import LEGACY_MODELS
 
 IGNORED_FIELDS = frozenset({"maj_le"})  # bookkeeping, not a legal fact
@@ -37,12 +37,13 @@ class TableCount:
     migrated: int = 0
     rejected: Counter = field(default_factory=Counter)
     not_carried: int = 0     # address history: ANEF holds the current address only (ADR1)
+    history: int = 0         # (HIS1) not carried: defective history, listed in migration.not_carried
     held: int = 0            # not in ANEF because its dossier is held as a conflict (ANEF changed it)
     missing: int = 0         # neither in ANEF nor parked: in flight, or a defect
 
     @property
     def balanced(self) -> bool:
-        return self.seeded == self.migrated + sum(self.rejected.values()) + self.not_carried + self.held
+        return self.seeded == self.migrated + sum(self.rejected.values()) + self.not_carried + self.history + self.held
 
 
 @dataclass
@@ -55,12 +56,14 @@ class DossierComparison:
     parked_expected: dict[str, str] = field(default_factory=dict)   # root → first reason
     parked_found: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # held dossiers that differ: listed, expected
+    history_expected: set = field(default_factory=set)             # (table, key) the rules leave out
+    history_found: set = field(default_factory=set)                # (table, key) the pipeline left out
     tables: dict[str, TableCount] = field(default_factory=dict)
 
     @property
     def consistent(self) -> bool:
         return (not (self.missing or self.unexpected or self.mismatched)
-                and self.parked_expected == self.parked_found
+                and self.parked_expected == self.parked_found and self.history_expected == self.history_found
                 and all(t.balanced and not t.missing for t in self.tables.values()))
 
 
@@ -92,14 +95,16 @@ def _load_anef(db: Engine) -> tuple[dict, dict, dict]:
                                     conn.execute(select(table).where(table.c.origine == "AGDREF")).mappings()}
         found = dict(conn.execute(select(parked.c.numero_etranger, parked.c.reason)).all())
         held = set(conn.execute(select(conflict.c.numero_etranger)).scalars())
-    return persons, children, found, held
+        history = {(r.source_table, r.source_key.rstrip()) for r in
+                   conn.execute(select(not_carried.c.source_table, not_carried.c.source_key))}
+    return persons, children, found, held, history
 
 
 def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
     """Map every legacy dossier and compare it with ANEF; count every legacy row's fate per table."""
     rows = _load_agdref(agdref)
-    persons, children, result_parked, held = _load_anef(anef)
-    result = DossierComparison(parked_found=result_parked)
+    persons, children, result_parked, held, history = _load_anef(anef)
+    result = DossierComparison(parked_found=result_parked, history_found=history)
     dossiers = assemble(rows)
     outcomes = {root: map_dossier(legacy, EPOCH) for root, legacy in dossiers.items()}
     result.dossiers = len(outcomes)
@@ -111,6 +116,7 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
         if not isinstance(outcome, DossierMapped):
             continue
         dossier = outcome.dossier
+        result.history_expected |= {(r.table, r.key.rstrip()) for r in outcome.not_carried}
         have = persons.get(root)
         if have is None:
             result.missing.append(root)
@@ -139,13 +145,13 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
         for key, row in found.items():
             if key not in expected_children[anef_name] and row["numero_etranger"] not in parked_numbers:
                 result.unexpected.append(f"{anef_name}[{key}]")
-    result.tables = _count_rows(rows, dossiers, outcomes, persons, children, result_parked, held)
+    result.tables = _count_rows(rows, dossiers, outcomes, persons, children, result_parked, held, history)
     return result
 
 
-def _count_rows(rows, dossiers, outcomes, persons, children, found_parked, held) -> dict[str, TableCount]:
+def _count_rows(rows, dossiers, outcomes, persons, children, found_parked, held, history) -> dict[str, TableCount]:
     """Each legacy row's fate: migrated (in ANEF), rejected (its dossier is parked, by reason),
-    not carried (address history), or missing."""
+    not carried (address history, or a defective historical row), or missing."""
     links = alias_links(rows.get("etranger", ()))
     counts = {name: TableCount() for name in LEGACY_MODELS}
     current_address = {root: current(d.adresses) for root, d in dossiers.items()}
@@ -179,6 +185,8 @@ def _count_rows(rows, dossiers, outcomes, persons, children, found_parked, held)
                 key = _clean(getattr(row, list(LEGACY_MODELS[table].model_fields)[0]))
                 if key in children[anef_name]:
                     count.migrated += 1
+                elif (table, key) in history:
+                    count.history += 1
                 elif root in held:
                     count.held += 1
                 else:

@@ -26,7 +26,8 @@ from typing import Callable
 
 from sqlalchemy import Engine, text
 
-from pipeline.mapping.version import mapping_version
+from domain.codes import prefecture_or_none
+from domain.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation import store
 from reconciliation.compare import PipelineState, compare
@@ -49,11 +50,6 @@ class Options:
     # them are compared in depth (the first by number); all are counted.
     outdated_mapping_limit: int = 10_000
     today: date | None = None
-
-
-def _prefecture(raw: str | None) -> str | None:
-    value = (raw or "").strip()
-    return (value.lstrip("0") or value) if value else None
 
 
 class Reconciler:
@@ -160,7 +156,7 @@ class Reconciler:
                 conflict_rows=tuple(view.conflicts.get(root, ())), legacy_behind=bool(members[root] & behind),
                 legacy_days_left=days, legacy_right_today=right_today,
                 rejected_reason=rejection.remediations[0].reason.value if rejection and not parked else None)
-            prefecture = _prefecture(dossier.persons[0].code_dept) if dossier.persons else None
+            prefecture = prefecture_or_none(dossier.persons[0].code_dept) if dossier.persons else None
             found += compare(root, expected, anef.get(root), state, today, prefecture)
             for alias in members[root] - {root}:  # an alias never has a person of its own in ANEF
                 if alias in anef and anef[alias].get("usager"):
@@ -243,12 +239,12 @@ def persons_by_prefecture(agdref) -> dict[str, int]:
                                " WHERE coalesce(ind_alias, 'N') <> 'O' GROUP BY 1")).all()
     found: dict[str, int] = {}
     for code, count in rows:
-        key = _prefecture(code) or "?"
+        key = prefecture_or_none(code) or "?"
         found[key] = found.get(key, 0) + count
     return found
 
 
 def _owners(dossier) -> set[str]:
-    from pipeline.mapping.assembly import owner
+    from domain.assembly import owner
 
     return {owner(p.num_etranger) for p in (*dossier.persons, *dossier.aliases)} - {None}

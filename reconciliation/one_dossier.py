@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from pipeline.mapping.assembly import owner
-from pipeline.mapping.version import mapping_version
+from domain.assembly import owner
+from domain.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation.compare import CHILD_LISTS, IGNORED_FIELDS, PipelineState, compare
 from reconciliation.divergence import Divergence
@@ -71,6 +71,9 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
         recorded_sums = fp.recorded_sums_of(conn, members)
         made_by = conn.execute(text("SELECT mapping_version FROM migration.mapped_with WHERE numero_etranger = :n"),
                                {"n": root}).scalar()
+        history = [f"{r.reason} ({r.source_table}[{r.source_key.strip()}].{r.field}): {r.detail}" for r in conn.execute(
+            text("SELECT reason, source_table, source_key, field, detail FROM migration.not_carried"
+                 " WHERE numero_etranger = :n ORDER BY source_table, source_key"), {"n": root})]
     behind = fp.differing_owners(agdref_sums, recorded_sums)
     result.anef = held.get(root)
     parked = view.parked.get(root)
@@ -104,6 +107,8 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
         "anef_rows_written": sum(view.written_rows.get(n, 0) for n in members),
         # which mapping made what ANEF holds; another than the running one: rebuild --outdated-mapping
         "mapping_version": made_by,
+        # (HIS1) historical rows left out for a defect: "not carried: defective history"
+        "not_carried_defective_history": history or None,
         "made_by_current_mapping": made_by == mapping_version() if made_by else None,
     }
     return result

@@ -13,7 +13,8 @@ from datetime import date
 from sqlalchemy import Engine, text
 
 from reconciliation.divergence import Divergence, Kind, Severity
-from pipeline.mapping.assembly import owner
+from domain.assembly import owner
+from domain.codes import prefecture_or_none
 from reconciliation.sources import days_until, forms
 
 _RIGHTS_TODAY = (
@@ -58,8 +59,7 @@ def parked_divergences(agdref: Engine, anef: Engine, parked: dict[str, tuple[str
     by_root_code = {owner(n): code for n, code in codes.items()}
     found = []
     for root, (reason, field, _) in parked.items():
-        code = (by_root_code.get(root) or "").strip()
-        prefecture = prefectures.get(root) or ((code.lstrip("0") or code) if code else None)
+        prefecture = prefectures.get(root) or prefecture_or_none(by_root_code.get(root))
         lost = root in valid and root not in shown
         found.append(Divergence(root, Kind.PARKED, Severity.CRITICAL if lost else Severity.MEDIUM,
                                 prefecture=prefecture, urgency_days=min(left[root]) if root in left else None,

@@ -19,7 +19,7 @@ from typing import Any
 
 from common.log import pseudonym
 from reconciliation.charts import COLOURS, bars, trend
-from reconciliation.divergence import Kind, Severity
+from reconciliation.divergence import Kind, Severity, field_for_everyone
 
 COLUMNS = ("id", "numero", "kind", "severity", "status", "prefecture", "urgency_days", "age_days", "fields", "detail")
 
@@ -37,7 +37,7 @@ def masked(row: dict, key: str) -> dict:
     return {"id": row["id"], "numero": pseudonym(row["numero_etranger"], key), "kind": row["kind"],
             "severity": row["severity"], "status": row["status"], "prefecture": row["prefecture"],
             "urgency_days": row["urgency_days"], "age_days": round(float(row["age_days"]), 1),
-            "fields": [f["field"] for f in row["fields"]],
+            "fields": [field_for_everyone(f["field"]) for f in row["fields"]],
             "detail": row["detail"] if row["kind"] == Kind.PARKED.value else ""}
 
 

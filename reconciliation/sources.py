@@ -9,8 +9,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import ARRAY, Connection, Text, bindparam, select, text
 
-from pipeline.mapping.assembly import assemble, owner
-from pipeline.mapping.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
+from domain.assembly import assemble, owner
+from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import CHILD_TABLES, conflict, legacy_row, parked, pending, usager, written
 from schemas.legacy_models import LEGACY_MODELS

@@ -32,8 +32,9 @@ def _nationality(code: str) -> str:
 
 
 def _prefecture(code: str) -> str:
-    if not (code.isdigit() and 1 <= len(code) <= 3 and not code.startswith("0")) and code not in ("2A", "2B"):
-        raise ValueError(f"{code!r} is not a department code without padding")
+    """ANEF's notation: ``01``…``95``, ``2A``, ``2B``, ``971``…``976`` (the department referential)."""
+    if code not in referentials.departments():
+        raise ValueError(f"{code!r} is not a department in ANEF's notation (01, 75, 2A, 971)")
     return code
 
 

@@ -169,14 +169,30 @@ parked = Table(
     Column("source_key", Text, nullable=False),
     Column("field", Text, nullable=False),
     Column("remediations", JSONB, nullable=False),
+    # every distinct reason of the dossier: counted and replayed by any of them, not the first only
+    Column("reasons", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
     Column("members", ARRAY(Text), nullable=False),
     Column("position", Numeric(40, 0), nullable=False),
     Column("parked_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     schema=BOOKKEEPING_SCHEMA,
 )
 
+not_carried = Table(
+    # (HIS1) Historical rows left out of a migrated dossier for a defect ("not carried: defective
+    # history"): one row per legacy row and reason, replaced on every rebuild of the dossier.
+    "not_carried", metadata,
+    Column("numero_etranger", Text, primary_key=True),   # the dossier's reference number
+    Column("source_table", Text, primary_key=True),
+    Column("source_key", Text, primary_key=True),
+    Column("reason", Text, primary_key=True),
+    Column("field", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
 mapped_with = Table(
-    # Which mapping (pipeline.mapping.version) made each dossier now in ANEF or parked, by its
+    # Which mapping (domain.version) made each dossier now in ANEF or parked, by its
     # reference number: after a mapping change, the dossiers an older one made are named by the
     # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.
     "mapped_with", metadata,

@@ -49,7 +49,7 @@ def digest_sum_sql(digest: str) -> str:
 
 
 def owner_sql(column: str) -> str:
-    """SQL twin of ``pipeline.mapping.assembly.owner`` as the assembly area stores it: the
+    """SQL twin of ``domain.assembly.owner`` as the assembly area stores it: the
     normalised foreigner number (a 9-digit number gets its leading zero back), the stripped raw
     value when it is not a number, ``''`` when blank."""
     value = f"btrim(CAST({column} AS text))"

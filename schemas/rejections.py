@@ -32,6 +32,12 @@ class Reason(StrEnum):
     ALIAS_BOUCLE = "ALIAS_BOUCLE"
     PERSONNE_ABSENTE = "PERSONNE_ABSENTE"
     ECRITURE_REFUSEE = "ECRITURE_REFUSEE"
+    NOM_NON_TRANSCRIPTIBLE = "NOM_NON_TRANSCRIPTIBLE"
+    ALIAS_DOUBLON_PERSONNE = "ALIAS_DOUBLON_PERSONNE"
+    ALIAS_REFERENCES_MULTIPLES = "ALIAS_REFERENCES_MULTIPLES"
+    PROTECTION_INCONNUE = "PROTECTION_INCONNUE"
+    VALEUR_IMPOSSIBLE = "VALEUR_IMPOSSIBLE"
+    DECISION_PERIMEE = "DECISION_PERIMEE"
     # technical
     EVENEMENT_ILLISIBLE = "EVENEMENT_ILLISIBLE"
     TABLE_INCONNUE = "TABLE_INCONNUE"
@@ -55,6 +61,13 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.ALIAS_BOUCLE: "an alias chain that loops back on itself",
     Reason.PERSONNE_ABSENTE: "rows attached to a foreigner number that has no person record",
     Reason.ECRITURE_REFUSEE: "ANEF's database refused the dossier (a constraint, or rows ANEF itself attached)",
+    Reason.NOM_NON_TRANSCRIPTIBLE: "a name that cannot be brought to plain A-Z, space, ' and - (Cyrillic letters, symbols)",
+    Reason.ALIAS_DOUBLON_PERSONNE: "a person record and an alias record normalise to the same number",
+    Reason.ALIAS_REFERENCES_MULTIPLES: "alias records of one number point to different reference persons",
+    Reason.PROTECTION_INCONNUE: "a removal measure's departure period, appeal or annulment is blank or impossible: "
+                                "never read as the least favourable value",
+    Reason.VALEUR_IMPOSSIBLE: "a count that cannot be (a negative number of renewals)",
+    Reason.DECISION_PERIMEE: "a recorded decision whose legacy value has changed since: a person looks again",
     Reason.EVENEMENT_ILLISIBLE: "the message is not a change event (malformed JSON or envelope)",
     Reason.TABLE_INCONNUE: "the event comes from a table the pipeline does not know",
     Reason.LIGNE_NON_CONFORME: "the row does not have the legacy table's shape",

@@ -13,7 +13,7 @@ from operations.web import facts
 from operations.web.auth import User, csrf_ok
 from operations.web.deps import context, require
 from reconciliation import store
-from reconciliation.divergence import Kind, Severity
+from reconciliation.divergence import Kind, Severity, field_for_everyone
 from reconciliation.exceptions import DecisionRefused, DivergenceNotFound
 
 router = APIRouter(prefix="/api")
@@ -30,7 +30,7 @@ def shown(row: dict, viewer: User, key: str) -> dict:
     if viewer.can("engineer"):
         return row
     return {**row, "numero_etranger": pseudonym(row["numero_etranger"], key),
-            "fields": [{"field": f["field"]} for f in row["fields"]], "accepted_reason": None}
+            "fields": [{"field": field_for_everyone(f["field"])} for f in row["fields"]], "accepted_reason": None}
 
 
 FRESHNESS_WINDOW_SECONDS = 600

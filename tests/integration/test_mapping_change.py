@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 from pipeline import conflicts
-from pipeline.mapping.version import mapping_version
+from domain.version import mapping_version
 from reconciliation.divergence import Kind
 from tests.integration.conftest import Chain
 from tests.integration.test_reconciliation import _anef, _cli, _plain_persons, _start

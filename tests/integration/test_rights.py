@@ -225,7 +225,7 @@ def test_corsica_before_1976_is_decided_by_postcode_and_otherwise_undetermined(s
 
 def _without_work_authorisation(map_dossier):
     """A test double of the mapping with a defect: every permit loses its work authorisation."""
-    from pipeline.mapping.dossier import DossierMapped
+    from domain.dossier import DossierMapped
 
     def defective(legacy, changed_at):
         outcome = map_dossier(legacy, changed_at)

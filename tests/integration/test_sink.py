@@ -151,7 +151,7 @@ def test_a_parked_dossier_is_listed_shown_and_replayed_into_anef_after_a_mapping
                            capture_output=True, text=True, check=True).stdout
     assert "etranger[0000000001].sexe" in shown
     # The team decides Q means X: the mapping is fixed, and the replay brings the dossier in.
-    from pipeline.mapping import codes
+    from domain import codes
 
     original = codes.sex
     monkeypatch.setattr(codes, "sex", lambda raw, field="sexe": "X" if (raw or "").strip() == "Q" else original(raw, field))

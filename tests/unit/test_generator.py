@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from pipeline.mapping.dossier import DossierRejected, map_dossier
-from pipeline.mapping.assembly import assemble
+from domain.dossier import DossierRejected, map_dossier
+from domain.assembly import assemble
 from schemas.legacy_models import LEGACY_MODELS
 from synthetic.population import dossier
 from synthetic.seed import chunk_rows

@@ -3,13 +3,13 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from pipeline.mapping import dates
-from pipeline.mapping.applications import map_demande
-from pipeline.mapping.context import DossierContext
-from pipeline.mapping.documents import map_document
-from pipeline.mapping.errors import RemediationNeeded
-from pipeline.mapping.measures import map_measure
-from pipeline.mapping.permits import check_validity, map_titre
+from domain import dates
+from domain.applications import map_demande
+from domain.context import DossierContext
+from domain.documents import map_document
+from domain.errors import RemediationNeeded
+from domain.measures import map_measure
+from domain.permits import check_validity, map_titre
 from schemas.legacy_models import Demande, DocProvisoire, MesureEloignement, Titre
 from schemas.rejections import Reason
 
@@ -115,14 +115,21 @@ def test_DOC1_to_DOC3_receipts_become_attestations():
 
 def _measure(**kw):
     base = dict(num_mesure="M00000000001", num_etranger="0000000001", nature="OQTF", date_decision="20240315",
-                date_notif="202403201430", delai_depart=None, contentieux="O", annulee=" ", execution="N",
+                date_notif="202403201430", delai_depart=30, contentieux="O", annulee="N", execution=" ",
                 date_execution="00000000")
     return map_measure(MesureEloignement(**{**base, **kw}), CTX)
+
+
+@pytest.mark.parametrize("change, field", [({"delai_depart": None}, "delai_depart"), ({"delai_depart": -1}, "delai_depart"),
+                                           ({"contentieux": " "}, "contentieux"), ({"annulee": ""}, "annulee")])
+def test_MES2_MES3_a_blank_or_impossible_protective_value_waits_for_a_person(change, field):
+    """Never the least favourable reading: no "0 days to leave", no "not under appeal" by default."""
+    assert _reasons(_measure(**change)[1]) == [(Reason.PROTECTION_INCONNUE, field)]
 
 
 def test_MES1_to_MES4_measures_keep_their_nature_flags_and_notification_instant():
     m, _ = _measure()
     assert (m.nature, m.delai_depart_jours, m.contentieux, m.annulee, m.executee, m.date_execution) == (
-        "OQTF", 0, True, False, False, None)
+        "OQTF", 30, True, False, False, None)
     assert m.notifiee_le == datetime(2024, 3, 20, 13, 30, tzinfo=timezone.utc)
     assert _reasons(_measure(nature="AUTRE")[1]) == [(Reason.CODE_INCONNU, "nature")]

@@ -1,8 +1,8 @@
 """Code rules (docs/mapping.md, sections Codes and Plain codes)."""
 import pytest
 
-from pipeline.mapping import codes
-from pipeline.mapping.errors import RemediationNeeded
+from domain import codes
+from domain.errors import RemediationNeeded
 from schemas.rejections import Reason
 
 
@@ -45,15 +45,15 @@ def test_COD6_a_code_absent_from_the_referential_needs_a_person():
     assert _reason(codes.country_of_birth, "QQ ") is Reason.CODE_PAYS_INCONNU
 
 
-@pytest.mark.parametrize("legacy, anef", [("075", "75"), ("013", "13"), ("001", "1"), ("971", "971"),
-                                          ("976", "976"), ("02A", "2A"), ("02B", "2B")])
+@pytest.mark.parametrize("legacy, anef", [("075", "75"), ("013", "13"), ("001", "01"), ("006", "06"),
+                                          ("009", "09"), ("971", "971"), ("976", "976"), ("02A", "2A"), ("02B", "2B")])
 def test_COD7_department_codes_lose_their_padding(legacy, anef):
     assert codes.department(legacy, "code_dept") == anef
 
 
 @pytest.mark.parametrize("postcode, insee, anef", [("20000", None, "2A"), ("20167", None, "2A"),
                                                    ("20200", None, "2B"), ("20600", None, "2B"),
-                                                   (None, "2B033", "2B"), ("     ", "20004", "2A")])
+                                                   (None, "2B033", "2B"), ("     ", "2A004", "2A")])
 def test_COD8_corsica_before_1976_is_decided_by_postcode_or_commune(postcode, insee, anef):
     assert codes.department("020", "code_dept", postcode, insee) == anef
 
@@ -63,7 +63,13 @@ def test_COD8_corsica_before_1976_without_postcode_or_commune_needs_a_person():
     assert _reason(codes.department, "020", "code_dept", "75001", "75101") is Reason.CORSE_INDETERMINEE
 
 
-@pytest.mark.parametrize("legacy", ["000", "096", "977", "ABC", "   ", None, "75"])
+@pytest.mark.parametrize("insee", ["20033", "20247", "20004"])
+def test_COD8_an_old_corsican_insee_code_does_not_tell_2a_from_2b(insee):
+    """20033 is Bastia (Haute-Corse), 20247 Porto-Vecchio (Corse-du-Sud): the number says nothing."""
+    assert _reason(codes.department, "020", "code_dept", None, insee) is Reason.CORSE_INDETERMINEE
+
+
+@pytest.mark.parametrize("legacy", ["000", "096", "977", "ABC", "   ", None, "75", "00A"])
 def test_COD9_a_code_that_is_not_a_department_needs_a_person(legacy):
     assert _reason(codes.department, legacy, "code_dept") is Reason.DEPARTEMENT_INCONNU
 

@@ -3,8 +3,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from pipeline.mapping.dates import Precision, legacy_date, legacy_date_or_none, paris_local_time
-from pipeline.mapping.errors import RemediationNeeded
+from domain.dates import Precision, legacy_date, legacy_date_or_none, paris_local_time
+from domain.errors import RemediationNeeded
 from schemas.rejections import Reason
 
 

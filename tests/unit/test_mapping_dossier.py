@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.mapping import address
-from pipeline.mapping.aliases import resolve_reference
-from pipeline.mapping.assembly import assemble
-from pipeline.mapping.dossier import DossierErased, DossierMapped, DossierRejected, LegacyDossier, map_dossier
-from pipeline.mapping.errors import RemediationNeeded
+from domain import address
+from domain.aliases import resolve_reference
+from domain.assembly import assemble
+from domain.dossier import DossierErased, DossierMapped, DossierRejected, LegacyDossier, map_dossier
+from domain.errors import RemediationNeeded
 from schemas.legacy_models import Adresse, Demande, Etranger, Titre
 from schemas.rejections import Reason
 
@@ -73,8 +73,9 @@ def test_ALI2_a_broken_alias_is_its_own_rejected_dossier_with_its_rows():
 
 def test_DOS1_one_row_the_rules_refuse_parks_the_whole_dossier_with_every_reason():
     legacy = LegacyDossier("0000000001", persons=(person(),),
-                           titres=(titre(date_fin_val="20240101"), titre("T2", type_titre="ZZ")))
-    outcome = map_dossier(legacy, AT)
+                           titres=(titre(date_debut_val="20260101", date_fin_val="20251231"),
+                                   titre("T2", type_titre="ZZ")))
+    outcome = map_dossier(legacy, AT, AT.date())
     assert isinstance(outcome, DossierRejected)
     assert {(r.table, r.key, r.reason) for r in outcome.remediations} == {
         ("titre", "T000000001", Reason.VALIDITE_HORS_REGLES), ("titre", "T2", Reason.CODE_INCONNU)}
@@ -160,3 +161,54 @@ def test_ADR2_an_aliass_own_addresses_are_not_the_reference_persons():
     dossiers = assemble({"etranger": [person(), alias],
                          "adresse": [_address(1), _address(5, num_etranger="0000000002", lib_voie="PASTEUR")]})
     assert [a.lib_voie for a in dossiers["0000000001"].adresses] == ["VICTOR HUGO"]
+
+
+def test_HIS1_a_defect_in_an_expired_permit_does_not_hold_todays_card_back():
+    """An expired 2010 permit with a partial hand-over date is left out (not carried: defective
+    history); the card valid today reaches ANEF."""
+    old = titre("T000000010", date_debut_val="20100101", date_fin_val="20101231", date_remise="20100300")
+    today_card = titre("T000000011", date_debut_val="20260101", date_fin_val="20261231")
+    outcome = map_dossier(LegacyDossier("0000000001", persons=(person(),), titres=(old, today_card)), AT, AT.date())
+    assert isinstance(outcome, DossierMapped)
+    assert [t.numero_titre for t in outcome.dossier.titres] == ["T000000011"]
+    assert [(r.table, r.key, r.reason, r.field) for r in outcome.not_carried] == [
+        ("titre", "T000000010", Reason.DATE_INCOMPLETE, "date_remise")]
+
+
+def test_HIS1_the_same_defect_in_a_current_permit_still_holds_the_dossier():
+    current = titre("T000000012", date_debut_val="20260101", date_fin_val="20261231", date_remise="20260100")
+    outcome = map_dossier(LegacyDossier("0000000001", persons=(person(),), titres=(current,)), AT, AT.date())
+    assert isinstance(outcome, DossierRejected) and outcome.remediations[0].reason is Reason.DATE_INCOMPLETE
+
+
+def test_ALI4_a_person_record_and_an_alias_record_of_one_number_need_a_person():
+    legacy = LegacyDossier("0000000001", persons=(person(), person(ind_alias="O", num_etranger_ref="0000000002")))
+    assert map_dossier(legacy, AT).remediations[0].reason is Reason.ALIAS_DOUBLON_PERSONNE
+
+
+def test_ALI5_two_alias_records_of_one_number_pointing_to_different_references_need_a_person():
+    first = person("0000000003", ind_alias="O", num_etranger_ref="0000000001")
+    second = person("000000003 ", ind_alias="O", num_etranger_ref="0000000002")
+    legacy = LegacyDossier("0000000001", persons=(person(),), aliases=(first, second))
+    assert map_dossier(legacy, AT).remediations[0].reason is Reason.ALIAS_REFERENCES_MULTIPLES
+
+
+def test_PER2_an_impossible_end_date_is_counted_once():
+    outcome = map_dossier(LegacyDossier("0000000001", persons=(person(),),
+                                        titres=(titre(date_debut_val="20260101", date_fin_val="20261341"),)),
+                          AT, AT.date())
+    assert [r.reason for r in outcome.remediations] == [Reason.DATE_INEXISTANTE]
+
+
+def test_COD8_an_old_permit_coded_020_is_decided_by_the_address_in_force_when_it_was_issued():
+    addresses = (Adresse(num_etranger="0000000001", num_ordre=1, code_postal="20200", code_insee="2B033",
+                         date_debut="19700101"),
+                 Adresse(num_etranger="0000000001", num_ordre=2, code_postal="20090", code_insee="2A004",
+                         date_debut="19900101"))
+    legacy = LegacyDossier("0000000001", persons=(person(code_dept="02A"),), adresses=addresses,
+                           titres=(titre("T000000020", lieu_delivrance="020", type_titre="CR",
+                                         date_debut_val="19800101", date_fin_val="19891231"),
+                                   titre("T000000021", lieu_delivrance="020", type_titre="CRP",
+                                         date_debut_val="19950101", date_fin_val="00000000")))
+    outcome = map_dossier(legacy, AT, AT.date())
+    assert {t.numero_titre: t.prefecture for t in outcome.dossier.titres} == {"T000000020": "2B", "T000000021": "2A"}

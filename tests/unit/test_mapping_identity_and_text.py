@@ -1,9 +1,14 @@
 """Identity and text rules (docs/mapping.md, sections Identity and Text)."""
-import pytest
+import re
 
-from pipeline.mapping.errors import RemediationNeeded
-from pipeline.mapping.identity import normalise_foreigner_number
-from pipeline.mapping.text import canonical, first_names, name_or_none, repair_mojibake, text_or_none
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain import text
+from domain.errors import RemediationNeeded
+from domain.identity import normalise_foreigner_number
+from domain.text import canonical, first_names, name_or_none, repair_mojibake, text_or_none
 from schemas.rejections import Reason
 
 
@@ -51,3 +56,31 @@ def test_TXT4_first_names_split_on_spaces():
     assert first_names("JEAN  PAUL MARIE ") == ["JEAN", "PAUL", "MARIE"]
     assert first_names("") == []
     assert first_names("INC") == []
+
+
+@pytest.mark.parametrize("raw, folded", [("D’ALMEIDA", "D'ALMEIDA"), ("JEAN–PIERRE", "JEAN-PIERRE"),
+                                         ("MA\u200bRIE", "MARIE"), ("STRAẞE", "STRASSE"), ("O\u00a0NEIL", "O NEIL"),
+                                         ("ÉLOÃ¯SE MARIE", "ELOISE MARIE"), ("Ã‰MILE", "EMILE")])
+def test_TXT4_typography_invisible_characters_and_partial_mojibake_are_folded(raw, folded):
+    assert text.name_or_none(raw, "nom") == folded
+
+
+def test_TXT4_a_name_repaired_piece_by_piece_keeps_its_first_names_whole():
+    assert text.first_names("ÉLOÃ¯SE MARIE") == ["ELOISE", "MARIE"]
+
+
+@pytest.mark.parametrize("raw", ["ИВАН", "©ROSE", "JEAN2", "AHMED (DIT ALI)"])
+def test_TXT5_a_name_that_cannot_be_plain_ascii_waits_for_a_person(raw):
+    with pytest.raises(RemediationNeeded) as caught:
+        text.name_or_none(raw, "nom")
+    assert caught.value.remediation.reason is Reason.NOM_NON_TRANSCRIPTIBLE and raw not in str(caught.value)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_TXT5_every_name_that_reaches_anef_is_plain_uppercase_ascii(raw):
+    try:
+        value = text.name_or_none(raw, "nom")
+    except RemediationNeeded:
+        return
+    assert value is None or re.fullmatch(r"[A-Z' -]*", value)

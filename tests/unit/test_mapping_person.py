@@ -1,7 +1,7 @@
 """Person rules, seen through the dossier mapping."""
 from datetime import datetime, timezone
 
-from pipeline.mapping.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
+from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
 from schemas.legacy_models import Adresse, Etranger
 from schemas.rejections import Reason
 

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from cli.schema_export import export
-from pipeline.mapping.dossier import LegacyDossier, map_dossier
+from domain.dossier import LegacyDossier, map_dossier
 from schemas.legacy_models import Etranger, Titre
 
 

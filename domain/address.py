@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.mapping.text import text_or_none
+from domain.text import text_or_none
 from schemas.legacy_models import Adresse
 
 STREET_TYPES = {

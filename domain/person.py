@@ -3,9 +3,9 @@
 ``address``; this module applies them field by field."""
 from __future__ import annotations
 
-from pipeline.mapping import address, codes, dates, identity, text
-from pipeline.mapping.context import DossierContext
-from pipeline.mapping.errors import Collector
+from domain import address, codes, dates, identity, text
+from domain.context import DossierContext
+from domain.errors import Collector
 from schemas.anef_models import Usager
 from schemas.legacy_models import Adresse, Etranger
 from schemas.rejections import Reason
@@ -27,8 +27,8 @@ def map_usager(record: Etranger, current: Adresse | None, aliases: list[str],
                ctx: DossierContext) -> tuple[Usager | None, Collector]:
     apply = Collector("etranger", record.num_etranger)
     apply(identity.normalise_foreigner_number, record.num_etranger)
-    nom = text.name_or_none(record.nom)
-    if nom is None:
+    nom = apply(text.name_or_none, record.nom, "nom")
+    if nom is None and not any(r.field == "nom" for r in apply.remediations):
         apply.add(Reason.NOM_NAISSANCE_ABSENT, "nom", "blank or INC")
     birth = apply(dates.legacy_date, record.date_nais, "date_nais") or (None, dates.Precision.INCONNUE)
     naturalised = (record.date_naturalisation or "").strip() not in NATURALISED_NEVER
@@ -36,18 +36,18 @@ def map_usager(record: Etranger, current: Adresse | None, aliases: list[str],
     values = dict(
         numero_etranger=ctx.numero,
         nom_naissance=nom,
-        nom_usage=text.name_or_none(record.nom_usage),
-        prenoms=text.first_names(record.prenoms),
+        nom_usage=apply(text.name_or_none, record.nom_usage, "nom_usage"),
+        prenoms=apply(text.first_names, record.prenoms, "prenoms") or [],
         sexe=apply(codes.sex, record.sexe),
         date_naissance=birth[0],
         precision_naissance=birth[1].value,
         pays_naissance=apply(codes.country_of_birth, record.pays_nais),
         ville_naissance=text.text_or_none(record.ville_nais),
         nationalite=apply(codes.nationality, record.nationalite),
-        nom_pere=text.name_or_none(record.nom_pere),
-        prenom_pere=text.name_or_none(record.prenom_pere),
-        nom_mere=text.name_or_none(record.nom_mere),
-        prenom_mere=text.name_or_none(record.prenom_mere),
+        nom_pere=apply(text.name_or_none, record.nom_pere, "nom_pere"),
+        prenom_pere=apply(text.name_or_none, record.prenom_pere, "prenom_pere"),
+        nom_mere=apply(text.name_or_none, record.nom_mere, "nom_mere"),
+        prenom_mere=apply(text.name_or_none, record.prenom_mere, "prenom_mere"),
         situation_familiale=apply(codes.marital_status, record.sit_matrim),
         date_entree_france=apply(dates.legacy_date_or_none, record.date_entree, "date_entree"),
         entree_reguliere=apply(codes.regular_entry, record.cond_entree),

@@ -1,7 +1,7 @@
 """Code rules: countries, nationalities, departments, and the plain legacy codes."""
 from __future__ import annotations
 
-from pipeline.mapping.errors import RemediationNeeded
+from domain.errors import RemediationNeeded
 from schemas import referentials
 from schemas.rejections import Reason
 
@@ -43,35 +43,42 @@ def country_of_birth(raw: str | None, field: str = "pays_nais") -> str | None:
 
 
 CORSICA_BEFORE_1976 = "020"
-_OVERSEAS = ("971", "972", "973", "974", "975", "976")
 
 
 def department(raw: str | None, field: str, postcode: str | None = None, insee: str | None = None) -> str:
-    """A legacy department code without its padding: ``075`` → ``75``, ``971`` stays, ``02A`` → ``2A``.
+    """(COD7) A legacy department code in ANEF's notation: metropolitan codes keep two characters
+    (``075`` → ``75``, ``001`` → ``01``, ``02A`` → ``2A``), overseas ones three (``971``), checked
+    against the department referential.
 
-    ``020`` is Corsica before the 1976 split: the postcode decides (``200xx``/``201xx`` → ``2A``,
-    ``202xx``/``206xx`` → ``2B``), else the commune's INSEE code (``2A…``/``2B…``, or ``20…`` read
-    like a postcode); with neither, a person decides."""
+    (COD8) ``020`` is Corsica before the 1976 split: the postcode decides (``200xx``/``201xx`` →
+    ``2A``, ``202xx``/``206xx`` → ``2B``), or an INSEE code already written ``2A…``/``2B…``. An old
+    INSEE code ``20xxx`` does not tell the two apart (commune numbers were not split by range): with
+    neither, a person decides."""
     code = (raw or "").strip().upper()
     if code == CORSICA_BEFORE_1976:
         return _corsica(field, postcode, insee)
-    if code in ("02A", "02B", "2A", "2B"):
-        return code[-2:]
-    if code.isdigit() and code.isascii() and len(code) == 3:
-        if code in _OVERSEAS or 1 <= int(code) <= 95:
-            return str(int(code))
+    short = code[1:] if len(code) == 3 and code.startswith("0") else code
+    if len(code) == 3 and short in referentials.departments():
+        return short
     raise RemediationNeeded(Reason.DEPARTEMENT_INCONNU, field, f"code {code!r} is not a department")
 
 
 def _corsica(field: str, postcode: str | None, insee: str | None) -> str:
-    for candidate in ((postcode or "").strip(), (insee or "").strip().upper()):
-        if candidate.startswith(("2A", "2B")):
-            return candidate[:2]
-        if candidate[:3] in ("200", "201"):
-            return "2A"
-        if candidate[:3] in ("202", "206"):
-            return "2B"
-    raise RemediationNeeded(Reason.CORSE_INDETERMINEE, field, "code 020 and no Corsican postcode or commune")
+    post, commune = (postcode or "").strip(), (insee or "").strip().upper()
+    if post[:3] in ("200", "201") or commune.startswith("2A"):
+        return "2A"
+    if post[:3] in ("202", "206") or commune.startswith("2B"):
+        return "2B"
+    raise RemediationNeeded(Reason.CORSE_INDETERMINEE, field, "code 020 and no Corsican postcode or 2A/2B commune")
+
+
+def prefecture_or_none(raw: str | None, postcode: str | None = None, insee: str | None = None) -> str | None:
+    """The department of a legacy code where nothing is parked for it (reports, counts): None when
+    the rules cannot decide."""
+    try:
+        return department(raw, "code_dept", postcode, insee)
+    except RemediationNeeded:
+        return None
 
 
 def _coded(raw: str | None, field: str, table: dict[str, object], blank: object = None, blank_allowed: bool = True):

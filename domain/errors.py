@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from pipeline.exceptions import PipelineError
+from domain.exceptions import DomainError
 from schemas.rejections import Reason, Remediation
 
 T = TypeVar("T")
 
 
-class RemediationNeeded(PipelineError):
+class RemediationNeeded(DomainError):
     """Raised by a rule when a legacy value cannot be migrated without a human decision."""
 
     def __init__(self, reason: Reason, field: str, detail: str) -> None:

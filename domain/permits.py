@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.mapping import codes, dates, text
-from pipeline.mapping.context import DossierContext, legacy_key
-from pipeline.mapping.errors import Collector, RemediationNeeded
+from domain import codes, dates, text
+from domain.context import DossierContext, legacy_key
+from domain.errors import Collector, RemediationNeeded
 from schemas.anef_models import Titre as AnefTitre
 from schemas.legacy_models import Titre
 from schemas.rejections import Reason
@@ -42,8 +42,8 @@ def map_titre(row: Titre, ctx: DossierContext) -> tuple[AnefTitre | None, Collec
     category = apply(codes.permit_category, row.type_titre)
     start = apply.required(apply(dates.complete_date, row.date_debut_val, "date_debut_val"), "date_debut_val")
     end = apply(dates.complete_date, row.date_fin_val, "date_fin_val")
-    if category and start:
-        apply(check_validity, category, start, end)
+    if category and start and not any(r.field == "date_fin_val" for r in apply.remediations):
+        apply(check_validity, category, start, end)  # (PER2) an unreadable end is its own reason, not a second one
     handed_over = apply(dates.complete_date, row.date_remise, "date_remise")
     values = dict(
         numero_titre=legacy_key(row.num_titre),
@@ -57,7 +57,7 @@ def map_titre(row: Titre, ctx: DossierContext) -> tuple[AnefTitre | None, Collec
         date_remise=handed_over,
         autorisation_travail=apply(codes.required_flag, row.autor_travail, "autor_travail"),
         numero_duplicata=row.num_duplicata or 0,            # (PER4) blank → 0, the original
-        prefecture=apply(codes.department, row.lieu_delivrance, "lieu_delivrance", ctx.postcode, ctx.insee),
+        prefecture=apply(codes.department, row.lieu_delivrance, "lieu_delivrance", *ctx.place_on(start)),
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )

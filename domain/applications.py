@@ -1,9 +1,9 @@
 """Application rules: ``demande`` → ``anef.demande``."""
 from __future__ import annotations
 
-from pipeline.mapping import codes, dates, text
-from pipeline.mapping.context import DossierContext, legacy_key
-from pipeline.mapping.errors import Collector
+from domain import codes, dates, text
+from domain.context import DossierContext, legacy_key
+from domain.errors import Collector
 from schemas.anef_models import Demande as AnefDemande
 from schemas.legacy_models import Demande
 
@@ -21,7 +21,7 @@ def map_demande(row: Demande, ctx: DossierContext) -> tuple[AnefDemande | None, 
         statut=apply(codes.application_status, row.decision),
         date_decision=apply(dates.complete_date, row.date_decision, "date_decision"),
         motif_refus=text.text_or_none(row.motif_refus),
-        prefecture=apply(codes.department, row.code_dept, "code_dept", ctx.postcode, ctx.insee),
+        prefecture=apply(codes.department, row.code_dept, "code_dept", *ctx.place_on(filed)),
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Mapping
 
-from pipeline.mapping.aliases import resolve_reference
-from pipeline.mapping.dossier import LegacyDossier
-from pipeline.mapping.errors import RemediationNeeded
-from pipeline.mapping.identity import normalise_foreigner_number
-from pipeline.mapping.person import is_alias
+from domain.aliases import resolve_reference
+from domain.dossier import LegacyDossier
+from domain.errors import RemediationNeeded
+from domain.identity import normalise_foreigner_number
+from domain.person import is_alias
 from schemas.legacy_models import Etranger, LegacyRow
 
 DOSSIER_FIELDS = {"adresse": "adresses", "demande": "demandes", "titre": "titres",

@@ -1,12 +1,20 @@
 """Provisional document rules: ``doc_provisoire`` → ``anef.attestation``."""
 from __future__ import annotations
 
-from pipeline.mapping import codes, dates
-from pipeline.mapping.context import DossierContext, legacy_key
-from pipeline.mapping.errors import Collector
+from domain import codes, dates
+from domain.context import DossierContext, legacy_key
+from domain.errors import Collector, RemediationNeeded
 from schemas.anef_models import Attestation
 from schemas.legacy_models import DocProvisoire
 from schemas.rejections import Reason
+
+
+def renewals(raw: int | None, field: str) -> int:
+    """(DOC2) Times renewed: blank → 0 (a receipt that was never renewed has nothing written);
+    negative cannot be and waits for a person (it was silently read as 0)."""
+    if raw is not None and raw < 0:
+        raise RemediationNeeded(Reason.VALEUR_IMPOSSIBLE, field, "a negative number of renewals")
+    return raw or 0
 
 
 def map_document(row: DocProvisoire, ctx: DossierContext) -> tuple[Attestation | None, Collector]:
@@ -22,7 +30,7 @@ def map_document(row: DocProvisoire, ctx: DossierContext) -> tuple[Attestation |
         type=apply(codes.document_type, row.type_doc),
         date_debut=start,
         date_fin=end,
-        renouvellements=max(row.nb_renouv or 0, 0),       # (DOC2) blank → 0
+        renouvellements=apply(renewals, row.nb_renouv, "nb_renouv"),
         autorisation_travail=apply(codes.required_flag, row.autor_travail, "autor_travail"),
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),

@@ -7,20 +7,20 @@ numbers. Pure: the caller assembles the dossier; this never does I/O and never r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from pydantic import ValidationError
 
-from pipeline.mapping import address, aliases as alias_rules
-from pipeline.mapping.applications import map_demande
-from pipeline.mapping.context import DossierContext
-from pipeline.mapping.documents import map_document
-from pipeline.mapping.errors import Collector, RemediationNeeded
-from pipeline.mapping.identity import normalise_foreigner_number
-from pipeline.mapping.measures import map_measure
-from pipeline.mapping.permits import map_titre
-from pipeline.mapping.person import identity_record, is_alias, map_usager
+from domain import address, aliases as alias_rules, dates
+from domain.applications import map_demande
+from domain.context import DossierContext
+from domain.documents import map_document
+from domain.errors import Collector, RemediationNeeded
+from domain.identity import normalise_foreigner_number
+from domain.measures import map_measure
+from domain.permits import map_titre
+from domain.person import identity_record, is_alias, map_usager
 from schemas.anef_models import Dossier
 from schemas.legacy_models import Adresse, Demande, DocProvisoire, Etranger, MesureEloignement, Titre
 from schemas.rejections import Reason, Remediation
@@ -46,6 +46,8 @@ class LegacyDossier:
 @dataclass(frozen=True)
 class DossierMapped:
     dossier: Dossier
+    # (HIS1) historical rows left out for a defect: "not carried: defective history", counted and listed
+    not_carried: tuple[Remediation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,45 +80,104 @@ def _alias_problem(legacy: LegacyDossier) -> Remediation | None:
                        "etranger", legacy.persons[0].num_etranger)
 
 
-def map_dossier(legacy: LegacyDossier, changed_at: datetime) -> DossierOutcome:
+def _merge_problem(legacy: LegacyDossier) -> Remediation | None:
+    """(ALI4, ALI5) Records that normalise to one number must agree on being an alias, and alias
+    records of one number on their reference: otherwise a link would be dropped silently."""
+    persons = [p for p in legacy.persons if not is_alias(p)]
+    if persons and len(persons) < len(legacy.persons):
+        alias = next(p for p in legacy.persons if is_alias(p))
+        return Remediation(Reason.ALIAS_DOUBLON_PERSONNE, "ind_alias",
+                           "a person record and an alias record have this number", "etranger", alias.num_etranger)
+    references: dict[str | None, set[str | None]] = {}
+    for record in legacy.aliases:
+        references.setdefault(_number(record), set()).add(_reference(record))
+    for number, found in references.items():
+        if len(found) > 1:
+            return Remediation(Reason.ALIAS_REFERENCES_MULTIPLES, "num_etranger_ref",
+                               f"{len(found)} different references for one alias number", "etranger", number or "")
+    return None
+
+
+def is_history(table: str, row, today: date) -> bool:
+    """(HIS1, settled) A row that no longer carries anything current: a permit or receipt that
+    ended more than a year ago, an application decided more than a year ago, a measure executed
+    (date of execution) or annulled (date of decision) more than a year ago. A row whose dates
+    cannot tell is current."""
+    limit = today - timedelta(days=365)
+
+    def before(raw: str | None) -> bool:
+        try:
+            day = dates.legacy_date_or_none(raw, "date")
+        except RemediationNeeded:
+            return False
+        return day is not None and day < limit
+
+    if table == "titre":
+        return before(row.date_fin_val)
+    if table == "doc_provisoire":
+        return before(row.date_fin)
+    if table == "demande":
+        return bool((row.decision or "").strip()) and before(row.date_decision)
+    if table == "mesure_eloignement":
+        return ((row.execution or "").strip() == "O" and before(row.date_execution)) or \
+            ((row.annulee or "").strip() == "O" and before(row.date_decision))
+    return False
+
+
+def map_dossier(legacy: LegacyDossier, changed_at: datetime, today: date | None = None) -> DossierOutcome:
     """Map one dossier. ``changed_at`` is the legacy commit time of the change that triggered it
-    (DAT10). Every rejection of every row is collected; one is enough to park the dossier."""
+    (DAT10); ``today`` the day it is mapped (what is history, HIS1; default: the clock's). Every
+    rejection of every row is collected; one in anything current is enough to park the dossier, one
+    in a historical row leaves that row out (not carried) and the rest goes on."""
+    today = today or date.today()
     if not legacy.persons:
         if legacy.child_rows == 0 and not legacy.aliases:
             return DossierErased(legacy.numero)
         return DossierRejected(legacy.numero, (Remediation(
             Reason.PERSONNE_ABSENTE, "num_etranger", f"{legacy.child_rows} row(s) without a person record"),))
-    problem = _alias_problem(legacy)
+    problem = _alias_problem(legacy) or _merge_problem(legacy)
     if problem:
         return DossierRejected(legacy.numero, (problem,))
     record = identity_record(tuple(p for p in legacy.persons if not is_alias(p)))
     current = address.current(legacy.adresses)
     where = address.to_anef(current)
-    ctx = DossierContext(legacy.numero, where.code_postal, where.code_insee, changed_at)
+    ctx = DossierContext(legacy.numero, where.code_postal, where.code_insee, changed_at, legacy.adresses, today)
     alias_numbers = sorted({_number(a) for a in legacy.aliases} - {legacy.numero, None})
     collected: list[Collector] = []
+    not_carried: list[Remediation] = []
     try:
         usager, check = map_usager(record, current, alias_numbers, ctx)
         collected.append(check)
         children = {}
-        for name, rows, mapper in (("titres", legacy.titres, map_titre), ("demandes", legacy.demandes, map_demande),
-                                   ("attestations", legacy.documents, map_document),
-                                   ("mesures", legacy.mesures, map_measure)):
+        for name, table, rows, mapper in (("titres", "titre", legacy.titres, map_titre),
+                                          ("demandes", "demande", legacy.demandes, map_demande),
+                                          ("attestations", "doc_provisoire", legacy.documents, map_document),
+                                          ("mesures", "mesure_eloignement", legacy.mesures, map_measure)):
             mapped = []
             for row in rows:
                 value, check = mapper(row, ctx)
+                if check.remediations and is_history(table, row, today):
+                    not_carried += check.remediations  # (HIS1) the row stays out; today's rights go on
+                    continue
                 collected.append(check)
                 mapped.append(value)
             children[name] = mapped
         remediations = tuple(r for c in collected for r in c.remediations)
         if remediations:
             return DossierRejected(legacy.numero, remediations)
-        return DossierMapped(Dossier(usager=usager, **children))
+        return DossierMapped(Dossier(usager=usager, **children), tuple(not_carried))
     except ValidationError as invalid:
         # A rule produced a value ANEF refuses: our defect, parked so a person sees it, never written.
         first = invalid.errors()[0]
         return DossierRejected(legacy.numero, (Remediation(
             Reason.CODE_INCONNU, ".".join(str(p) for p in first["loc"]), first["msg"], "dossier", legacy.numero),))
+
+
+def _reference(record: Etranger) -> str | None:
+    try:
+        return normalise_foreigner_number(record.num_etranger_ref)
+    except RemediationNeeded:
+        return (record.num_etranger_ref or "").strip() or None
 
 
 def _number(record: Etranger) -> str | None:

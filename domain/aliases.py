@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from pipeline.mapping.errors import RemediationNeeded
+from domain.errors import RemediationNeeded
 from schemas.rejections import Reason
 
 # Chains longer than this are treated like loops: no real duplicate hunt builds them.

@@ -1,7 +1,7 @@
 """Identity rules: the foreigner number."""
 from __future__ import annotations
 
-from pipeline.mapping.errors import RemediationNeeded
+from domain.errors import RemediationNeeded
 from schemas.rejections import Reason
 
 

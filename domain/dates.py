@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from pipeline.mapping.errors import RemediationNeeded
+from domain.errors import RemediationNeeded
 from schemas.rejections import Reason
 
 PARIS = ZoneInfo("Europe/Paris")

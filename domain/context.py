@@ -1,0 +1,55 @@
+"""What every child row's mapping needs to know about its dossier."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain import dates
+from domain.errors import RemediationNeeded
+from schemas.legacy_models import Adresse
+
+
+@dataclass(frozen=True)
+class DossierContext:
+    numero: str                 # the reference person's normalised number: every row's new holder
+    postcode: str | None        # of the current address: decides Corsica before 1976 (COD8)
+    insee: str | None
+    changed_at: datetime        # legacy commit time: stands in for a row's unusable date_maj (DAT10)
+    addresses: tuple[Adresse, ...] = ()   # the person's address history (COD8: Corsica on a past date)
+    today: date | None = None   # the day the mapping runs: what is history (HIS1)
+
+    def place_on(self, day: date | None) -> tuple[str | None, str | None]:
+        """(COD8) Postcode and INSEE code of the address in force on ``day`` (the highest
+        ``num_ordre`` among those begun by then; one whose start is unknown counts as begun): an
+        old permit coded ``020`` is decided by where the person lived when it was issued, not by
+        where they live now. Without a day, the current address."""
+        if day is None or not self.addresses:
+            return self.postcode, self.insee
+        begun = [a for a in self.addresses if _began(a, day)]
+        if not begun:
+            return None, None
+        from domain.address import to_anef
+
+        chosen = to_anef(max(begun, key=lambda a: a.num_ordre))
+        return chosen.code_postal, chosen.code_insee
+
+    def modified(self, date_maj: str | None) -> datetime:
+        """(DAT10) ``maj_le`` from the row's own ``date_maj``, else the legacy commit time."""
+        try:
+            return dates.paris_local_time(date_maj, "date_maj") or self.changed_at
+        except RemediationNeeded:
+            return self.changed_at
+
+
+def _began(address: Adresse, day: date) -> bool:
+    try:
+        start = dates.legacy_date_or_none(address.date_debut, "date_debut")
+    except RemediationNeeded:
+        return True
+    return start is None or start <= day
+
+
+def legacy_key(value: str | None) -> str | None:
+    """A legacy identifier as ANEF stores it: trailing padding removed, blank → null."""
+    stripped = (value or "").rstrip()
+    return stripped or None
