@@ -13,6 +13,7 @@ from infra.commands import db, infra
 from operations.commands import exporter, status, web
 from operations.gonogo_commands import gonogo
 from pipeline.commands import conflicts, rebuild, rejects, worker
+from pipeline.decision_commands import decisions
 from reconciliation.commands import divergences, reconcile, report
 from rights.commands import rights
 from synthetic.commands import seed, simulate
@@ -27,7 +28,7 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
-                report, status, exporter, web, schemas, rights, gonogo, evidence):
+                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions):
     cli.add_command(command)
 
 

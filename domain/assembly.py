@@ -35,6 +35,14 @@ def owner(raw: str | None) -> str | None:
         return raw.strip()
 
 
+def owner_sql(column: str) -> str:
+    """SQL twin of ``owner`` as the assembly area stores it: the
+    normalised foreigner number (a 9-digit number gets its leading zero back), the stripped raw
+    value when it is not a number, ``''`` when blank."""
+    value = f"btrim(CAST({column} AS text))"
+    return f"(CASE WHEN {value} ~ '^[0-9]{{9}}$' THEN '0' || {value} ELSE coalesce({value}, '') END)"
+
+
 def alias_links(persons: Iterable[Etranger]) -> dict[str, str | None]:
     """number → reference for alias records (``""`` when unreadable), None for persons."""
     by_number: dict[str, list[Etranger]] = defaultdict(list)

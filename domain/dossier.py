@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from domain import address, aliases as alias_rules, dates
 from domain.applications import map_demande
 from domain.context import DossierContext
+from domain.decisions import with_decisions
 from domain.documents import map_document
 from domain.errors import Collector, RemediationNeeded
 from domain.identity import normalise_foreigner_number
@@ -37,6 +38,7 @@ class LegacyDossier:
     documents: tuple[DocProvisoire, ...] = ()
     mesures: tuple[MesureEloignement, ...] = ()
     alias_links: Mapping[str, str | None] = field(default_factory=dict)  # the alias graph around it
+    decisions: tuple = ()                          # RecordedDecision: what a person decided (DEC1)
 
     @property
     def child_rows(self) -> int:
@@ -130,6 +132,7 @@ def map_dossier(legacy: LegacyDossier, changed_at: datetime, today: date | None 
     rejection of every row is collected; one in anything current is enough to park the dossier, one
     in a historical row leaves that row out (not carried) and the rest goes on."""
     today = today or date.today()
+    legacy, stale = with_decisions(legacy, legacy.decisions)  # (DEC1) a person's decisions first
     if not legacy.persons:
         if legacy.child_rows == 0 and not legacy.aliases:
             return DossierErased(legacy.numero)
@@ -162,7 +165,7 @@ def map_dossier(legacy: LegacyDossier, changed_at: datetime, today: date | None 
                 collected.append(check)
                 mapped.append(value)
             children[name] = mapped
-        remediations = tuple(r for c in collected for r in c.remediations)
+        remediations = tuple(stale) + tuple(r for c in collected for r in c.remediations)
         if remediations:
             return DossierRejected(legacy.numero, remediations)
         return DossierMapped(Dossier(usager=usager, **children), tuple(not_carried))

@@ -1,6 +1,8 @@
 """``agdref-anef worker``: run the Faust worker."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from common.settings import get_settings
@@ -221,11 +223,15 @@ def rebuild(outdated_mapping: bool, batch: int) -> None:
                f"{total.parked} parked, {total.erased} erased, {total.held} held as conflicts")
 
 
-@click.command("conflicts")
-@click.argument("action", type=click.Choice(["list"]), default="list")
-def conflicts(action: str) -> None:
+@click.group("conflicts")
+def conflicts() -> None:
     """Dossiers whose AGDREF change is held back because ANEF changed them since the migration
-    wrote them (shows foreigner numbers: for engineers)."""
+    wrote them, and a person's resolution of each."""
+
+
+@conflicts.command("list")
+def list_conflicts() -> None:
+    """The held dossiers and the ANEF rows changed (shows foreigner numbers: for engineers)."""
     from sqlalchemy import select
 
     from common.db import engine
@@ -238,4 +244,26 @@ def conflicts(action: str) -> None:
     for row in rows:
         click.echo(f"{row['numero_etranger']}  detected {row['detected_at']:%Y-%m-%d %H:%M:%S}  "
                    f"changed in ANEF: {', '.join(row['rows'])}")
-    click.echo(f"{len(rows)} conflict(s)")
+    click.echo(f"{len(rows)} conflict(s) held")
+
+
+@conflicts.command("resolve")
+@click.argument("numero")
+@click.option("--keep", type=click.Choice(["anef", "agdref"]), required=True,
+              help="anef: ANEF's edit stays and becomes the baseline; agdref: AGDREF's state is written over it.")
+@click.option("--reason", required=True, help="Why (kept in the audit).")
+@click.option("--by", default=lambda: os.environ.get("USER", ""), help="Who decides (default: $USER).")
+def resolve_conflict(numero: str, keep: str, reason: str, by: str) -> None:
+    """Resolve a held conflict by keeping one side; later AGDREF changes flow again."""
+    from common.db import engine
+    from pipeline.resolution import ConflictNotFound, resolve
+
+    db = engine(get_settings().anef_database_url)
+    try:
+        result = resolve(db, numero, keep, by, reason)
+    except ConflictNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+    click.echo(f"conflict on {numero} resolved by {by}: kept {keep.upper()}"
+               + (f" ({result.migrated} migrated, {result.parked} parked)" if keep == "agdref" else ""))

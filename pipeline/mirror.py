@@ -17,6 +17,7 @@ from common.bulk import upsert
 
 from pipeline.actions import RowChange
 from pipeline.pending import Touches
+from domain import decisions
 from domain.assembly import DOSSIER_FIELDS, root_of
 from domain.dossier import LegacyDossier
 from schemas.fingerprint import row_digest
@@ -146,5 +147,6 @@ def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str |
                 parts[root]["adresses"].append(model)
         else:
             parts[root][DOSSIER_FIELDS[r.source_table]].append(model)
-    return {root: LegacyDossier(root, alias_links=links, **{k: tuple(v) for k, v in p.items()})
-            for root, p in parts.items()}
+    found = {root: LegacyDossier(root, alias_links=links, **{k: tuple(v) for k, v in p.items()})
+             for root, p in parts.items()}
+    return decisions.attach(found, conn.execute(text(decisions.LOAD_SQL), {"numbers": sorted(found)}).all())

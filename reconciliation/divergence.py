@@ -14,6 +14,7 @@ class Kind(str, Enum):
     STALE = "stale"                # ANEF reflects an older legacy state (the pipeline never saw the newer one)
     CONFLICT = "conflict"          # both systems changed it: held by the pipeline for a person
     PARKED = "parked"              # rejected by the mapping, with its reason
+    SUSPICIOUS_MERGE = "suspicious_merge"  # records merged into one person differ in sex, birth date or nationality
     # Found by the rights ledger (``rights/``), which reads AGDREF without the mapping: always critical.
     RIGHT_MISSING = "right_missing"
     RIGHT_WEAKER = "right_weaker"

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
+from domain import decisions
 from domain.assembly import alias_links, assemble, owner, root_of
 from domain.address import current
 from domain.dossier import DossierMapped, DossierRejected, map_dossier
@@ -106,6 +107,9 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
     persons, children, result_parked, held, history = _load_anef(anef)
     result = DossierComparison(parked_found=result_parked, history_found=history)
     dossiers = assemble(rows)
+    with anef.connect() as conn:
+        dossiers = decisions.attach(dossiers, conn.execute(text(decisions.LOAD_SQL),
+                                                           {"numbers": sorted(dossiers)}).all())
     outcomes = {root: map_dossier(legacy, EPOCH) for root, legacy in dossiers.items()}
     result.dossiers = len(outcomes)
     expected_children: dict[str, set] = {t: set() for t in children}

@@ -33,8 +33,10 @@ from reconciliation import store
 from reconciliation.compare import PipelineState, compare
 from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSummary, Severity
 from reconciliation.inflight import PipelinePosition
+from reconciliation.merges import suspicious_merges
 from reconciliation.parked import parked_divergences
-from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view
+from reconciliation.sources import (legacy_rights, load_anef, load_legacy, mapped, pipeline_view,
+                                    with_recorded_decisions)
 from rights import ledger as rights_ledger
 
 Progress = Callable[[str], None]
@@ -138,6 +140,7 @@ class Reconciler:
 
     def _compare_chunk(self, numbers: set[str], behind: set[str], today: date) -> list[Divergence]:
         legacy = self._on_agdref(lambda c: load_legacy(c, numbers))
+        legacy = self._on_anef(lambda c: with_recorded_decisions(c, legacy))
         members = {root: {root} | _owners(d) for root, d in legacy.items()}
         everyone = numbers | {n for m in members.values() for n in m}
         anef = self._on_anef(lambda c: load_anef(c, everyone))
@@ -209,7 +212,9 @@ class Reconciler:
         summary.rights = self.rights(today, options)
         self._progress(f"rights ledger: {summary.rights.documents:,} rights-carrying rows read, "
                        f"{summary.rights.at_risk():,} persons with a right at risk, {summary.rights.seconds:.1f}s")
-        summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights), key=Divergence.sort_key)
+        merges = suspicious_merges(self._agdref_db, self._anef_db)
+        summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights) + merges,
+                                     key=Divergence.sort_key)
         with self._anef_db.begin() as conn:
             summary.seconds = time.monotonic() - started  # the run as kept includes keeping it
             store.record_run(conn, summary, summary.rights.summary())

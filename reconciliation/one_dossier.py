@@ -18,7 +18,8 @@ from domain.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation.compare import CHILD_LISTS, IGNORED_FIELDS, PipelineState, compare
 from reconciliation.divergence import Divergence
-from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view
+from reconciliation.sources import (legacy_rights, load_anef, load_legacy, mapped, pipeline_view,
+                                    with_recorded_decisions)
 
 
 @dataclass
@@ -57,6 +58,8 @@ def look_up(agdref: Engine, anef: Engine, numero: str, today: date | None = None
     result = DossierLookUp(number)
     with agdref.connect() as conn:
         legacy = load_legacy(conn, {number})
+    with anef.connect() as conn:
+        legacy = with_recorded_decisions(conn, legacy)
     dossier = next((d for d in legacy.values() if number == d.numero or
                     any(owner(p.num_etranger) == number for p in (*d.persons, *d.aliases))), None)
     root = dossier.numero if dossier else number

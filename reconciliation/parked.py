@@ -15,13 +15,14 @@ from sqlalchemy import Engine, text
 from reconciliation.divergence import Divergence, Kind, Severity
 from domain.assembly import owner
 from domain.codes import prefecture_or_none
+from domain.validity import valid_on_sql
 from reconciliation.sources import days_until, forms
 
 _RIGHTS_TODAY = (
     "SELECT num_etranger, date_fin_val FROM agdref.titre WHERE num_etranger = ANY(CAST(:raw AS char(10)[]))"
-    " AND date_debut_val <= :d AND date_debut_val <> '' AND (date_fin_val >= :d OR date_fin_val = '00000000')"
+    f" AND {valid_on_sql('date_debut_val', 'date_fin_val')}"
     " UNION ALL SELECT num_etranger, date_fin FROM agdref.doc_provisoire"
-    " WHERE num_etranger = ANY(CAST(:raw AS char(10)[])) AND date_debut <= :d AND date_debut <> '' AND date_fin >= :d")
+    f" WHERE num_etranger = ANY(CAST(:raw AS char(10)[])) AND {valid_on_sql('date_debut', 'date_fin')}")
 _ANEF_RIGHTS_TODAY = (
     "SELECT rtrim(numero_etranger) FROM anef.titre WHERE numero_etranger = ANY(CAST(:n AS char(10)[]))"
     " AND origine = 'AGDREF' AND date_debut <= :today AND coalesce(date_fin, :today) >= :today"

@@ -9,6 +9,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import ARRAY, Connection, Text, bindparam, select, text
 
+from domain import decisions
+from domain.validity import valid_on
 from domain.assembly import assemble, owner
 from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
 from schemas import agdref_tables as legacy
@@ -59,6 +61,14 @@ def load_legacy(agdref: Connection, numbers: set[str]) -> dict[str, LegacyDossie
     return assemble(rows_by_table)
 
 
+def with_recorded_decisions(anef: Connection, dossiers: dict[str, LegacyDossier]) -> dict[str, LegacyDossier]:
+    """The dossiers with the decisions people recorded on them (kept in ANEF's database), as the
+    worker maps them."""
+    if not dossiers:
+        return dossiers
+    return decisions.attach(dossiers, anef.execute(text(decisions.LOAD_SQL), {"numbers": sorted(dossiers)}).all())
+
+
 def mapped(dossier: LegacyDossier) -> tuple[dict | None, DossierRejected | None]:
     """The legacy dossier in ANEF's terms (a dict like ``Dossier.model_dump()``), or its rejection."""
     outcome = map_dossier(dossier, EPOCH)
@@ -77,7 +87,7 @@ def legacy_rights(dossier: LegacyDossier, today: date) -> tuple[bool, int | None
             [(r.date_debut, r.date_fin) for r in dossier.documents]
     valid, left = False, []
     for start, end in spans:
-        if not (start or "").strip() or start > day or not (end == "00000000" or (end or "") >= day):
+        if not valid_on(start, end, day):
             continue
         valid = True
         days = days_until(end, today)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy import (
-    ARRAY, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
+    ARRAY, BigInteger, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
     MetaData, Numeric, Table, Text, text,
 )
 
@@ -188,6 +188,27 @@ not_carried = Table(
     Column("field", Text, nullable=False),
     Column("detail", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    schema=BOOKKEEPING_SCHEMA,
+)
+
+decision = Table(
+    # (DEC1) What a person decided a legacy field is to be read as, applied by the mapping on every
+    # rebuild of the dossier while AGDREF keeps the value it was taken on (domain/decisions.py).
+    "decision", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("numero_etranger", Text, nullable=False, index=True),   # the dossier's reference number
+    Column("rule", Text, nullable=False),
+    Column("source_table", Text, nullable=False),
+    Column("source_key", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("legacy_value", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", Text),
+    Column("revoke_reason", Text),
     schema=BOOKKEEPING_SCHEMA,
 )
 

@@ -48,14 +48,6 @@ def digest_sum_sql(digest: str) -> str:
     return f"CAST(CAST(('x' || substr({digest}, 1, 15)) AS bit(60)) AS bigint)"
 
 
-def owner_sql(column: str) -> str:
-    """SQL twin of ``domain.assembly.owner`` as the assembly area stores it: the
-    normalised foreigner number (a 9-digit number gets its leading zero back), the stripped raw
-    value when it is not a number, ``''`` when blank."""
-    value = f"btrim(CAST({column} AS text))"
-    return f"(CASE WHEN {value} ~ '^[0-9]{{9}}$' THEN '0' || {value} ELSE coalesce({value}, '') END)"
-
-
 def anef_row_digests_sql(holders: str | None = ":n") -> str:
     """SQL: (t, k, holder, d) for every migrated ANEF row (``origine = 'AGDREF'``) of the numbers
     bound to ``holders`` (every one when None): table, key, holder and md5 of the whole row as ANEF

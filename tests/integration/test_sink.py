@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import insert, select, text
 
 from pipeline.actions import RowChange
 from pipeline.decide import owner_number, source_key
@@ -146,7 +147,7 @@ def test_a_parked_dossier_is_listed_shown_and_replayed_into_anef_after_a_mapping
     env = {**os.environ, **chain.environment}
     listed = subprocess.run([sys.executable, "-m", "cli", "rejects", "list", "--reason", "CODE_INCONNU"], env=env,
                             capture_output=True, text=True, check=True).stdout
-    assert "0000000001" in listed and "1 parked dossier(s): CODE_INCONNU 1" in listed
+    assert "0000000001" in listed and "1 parked dossier(s); by reason" in listed and "CODE_INCONNU 1" in listed
     shown = subprocess.run([sys.executable, "-m", "cli", "rejects", "show", "0000000001"], env=env,
                            capture_output=True, text=True, check=True).stdout
     assert "etranger[0000000001].sexe" in shown
@@ -160,6 +161,17 @@ def test_a_parked_dossier_is_listed_shown_and_replayed_into_anef_after_a_mapping
     assert _one(chain, usager, "0000000001")["sexe"] == "X"
     assert _one(chain, titre, "0000000001")["numero_titre"].strip() == "T000000001"
     assert rejects.count_parked(chain.anef) == {}
+
+
+def test_every_reason_of_a_parked_dossier_is_counted_and_a_replay_by_any_of_them_takes_it(chain: Chain):
+    from pipeline import rejects
+
+    DossierSink(chain.anef).apply([person(90, sexe="Q", date_nais="19870229"), permit(91)])
+    assert rejects.count_parked(chain.anef) == {"CODE_INCONNU": 1, "DATE_INEXISTANTE": 1}
+    for reason in ("CODE_INCONNU", "DATE_INEXISTANTE"):
+        assert [r["numero_etranger"] for r in rejects.list_parked(chain.anef, rejects.Filter(reason=reason))] == \
+            ["0000000001"]
+    assert rejects.replay_parked(chain.anef, rejects.Filter(reason="DATE_INEXISTANTE")).parked == 1
 
 
 def test_a_dossier_anef_changed_since_the_migration_wrote_it_is_held_as_a_conflict_not_overwritten(chain: Chain):
@@ -196,3 +208,33 @@ def test_conflicts_are_listed_for_a_person_to_decide(chain: Chain):
     out = subprocess.run([sys.executable, "-m", "cli", "conflicts", "list"], env={**os.environ, **chain.environment},
                          capture_output=True, text=True, check=True).stdout
     assert "0000000001" in out and "usager:0000000001" in out and "1 conflict(s)" in out
+
+
+def _held(chain: Chain, first: int) -> DossierSink:
+    """A migrated dossier that ANEF edited (nom_usage) and AGDREF changed since (held)."""
+    sink = DossierSink(chain.anef)
+    sink.apply([person(first)])
+    with chain.anef.begin() as conn:
+        conn.execute(usager.update().where(usager.c.numero_etranger == "0000000001").values(nom_usage="SAISI EN LIGNE"))
+    assert sink.apply([person(first + 1, nom="LEGACY CHANGE")]).held == 1
+    return sink
+
+
+@pytest.mark.parametrize("keep, nom, nom_usage", [("anef", "DIALLO", "SAISI EN LIGNE"), ("agdref", "LEGACY CHANGE", None)])
+def test_a_conflict_resolved_either_way_is_audited_and_later_agdref_changes_flow_again(chain: Chain, keep, nom,
+                                                                                      nom_usage):
+    from pipeline.resolution import ConflictNotFound, resolve
+    from schemas.anef_tables import conflict
+
+    sink = _held(chain, 110)
+    resolve(chain.anef, "0000000001", keep, "an engineer", "checked with the prefecture")
+    kept = _one(chain, usager, "0000000001")
+    assert (kept["nom_naissance"], kept["nom_usage"]) == (nom, nom_usage)
+    assert _one(chain, conflict, "0000000001") is None
+    with chain.anef.connect() as conn:
+        audited = conn.execute(text("SELECT username, action, reason FROM web.audit")).all()
+    assert [tuple(a) for a in audited] == [("an engineer", f"conflict.keep_{keep}", "checked with the prefecture")]
+    assert sink.apply([person(120, nom="LATER")]).migrated == 1
+    assert _one(chain, usager, "0000000001")["nom_naissance"] == "LATER"
+    with pytest.raises(ConflictNotFound):
+        resolve(chain.anef, "0000000001", keep, "an engineer", "twice")

@@ -212,3 +212,34 @@ def test_COD8_an_old_permit_coded_020_is_decided_by_the_address_in_force_when_it
                                          date_debut_val="19950101", date_fin_val="00000000")))
     outcome = map_dossier(legacy, AT, AT.date())
     assert {t.numero_titre: t.prefecture for t in outcome.dossier.titres} == {"T000000020": "2B", "T000000021": "2A"}
+
+
+def test_DEC1_a_recorded_decision_is_applied_while_agdref_keeps_the_value_it_was_taken_on():
+    from domain.decisions import RecordedDecision
+
+    decided = RecordedDecision(1, "nationality", "etranger", "0000000001", "nationalite", "YU", "SRB")
+    legacy = LegacyDossier("0000000001", persons=(person(nationalite="YU "),), decisions=(decided,))
+    assert map_dossier(legacy, AT, AT.date()).dossier.usager.nationalite == "SRB"
+    undecided = LegacyDossier("0000000001", persons=(person(nationalite="YU "),))
+    assert map_dossier(undecided, AT, AT.date()).remediations[0].reason is Reason.NATIONALITE_ETAT_DISPARU
+
+
+def test_DEC2_a_decision_whose_legacy_value_changed_since_is_flagged_not_applied():
+    from domain.decisions import RecordedDecision
+
+    decided = RecordedDecision(1, "date", "titre", "T000000001", "date_fin_val", "20261341", "20261231")
+    legacy = LegacyDossier("0000000001", persons=(person(),), decisions=(decided,),
+                           titres=(titre(date_debut_val="20260101", date_fin_val="20261130"),))
+    outcome = map_dossier(legacy, AT, AT.date())
+    assert [r.reason for r in outcome.remediations] == [Reason.DECISION_PERIMEE]
+
+
+@pytest.mark.parametrize("rule, table, field, value", [
+    ("nationality", "etranger", "nationalite", "YU"), ("nationality", "etranger", "nationalite", "QQQ"),
+    ("corsica", "etranger", "code_dept", "075"), ("date", "titre", "date_fin_val", "20260230"),
+    ("date", "titre", "nom", "20260101"), ("name", "etranger", "nom", "ИВАН"), ("merge", "etranger", "nom", "X")])
+def test_DEC3_a_decision_the_rules_cannot_accept_is_refused(rule, table, field, value):
+    from domain.decisions import DecisionRefused, check
+
+    with pytest.raises(DecisionRefused):
+        check(rule, table, field, value)
