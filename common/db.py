@@ -1,6 +1,9 @@
 """Database engines, made one way for the whole project."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import orjson
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -40,3 +43,13 @@ def psycopg2_dsn(url: str) -> str:
     u = make_url(url)
     parts = {"host": u.host, "port": u.port, "user": u.username, "password": u.password, "dbname": u.database}
     return " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)
+
+
+@contextmanager
+def opened(url: str, **options) -> Iterator[Engine]:
+    """An engine for one command's work, disposed of when it is done (errors included)."""
+    made = engine(url, **options)
+    try:
+        yield made
+    finally:
+        made.dispose()

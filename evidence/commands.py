@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from common.db import engine
+from common.db import opened
 from common.settings import get_settings
 
 
@@ -20,12 +20,8 @@ def verify() -> None:
     that does not hold (named), or when a recorded row is missing from the chain."""
     from evidence import store
 
-    anef = engine(get_settings().anef_database_url)
-    try:
-        with anef.connect() as conn:
-            found = store.verify(conn)
-    finally:
-        anef.dispose()
+    with opened(get_settings().anef_database_url) as anef, anef.connect() as conn:
+        found = store.verify(conn)
     if found.broken:
         click.echo(f"evidence chain BROKEN at {found.broken}")
     for row in found.unrecorded[:20]:
@@ -43,14 +39,11 @@ def export(out: str) -> None:
     from evidence import store
     from evidence.exceptions import SigningKeyError
 
-    anef = engine(get_settings().anef_database_url)
     try:
-        with anef.connect() as conn:
+        with opened(get_settings().anef_database_url) as anef, anef.connect() as conn:
             manifest = store.export(conn, Path(out), store.signing_key_from_environment())
     except SigningKeyError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        anef.dispose()
     signed = (Path(out) / "manifest.sig").exists()
     click.echo(f"{manifest['records']} records, head {manifest['head']}, written to {out}"
                + (" (signed)" if signed else " (not signed: EVIDENCE_SIGNING_KEY is not set)"))

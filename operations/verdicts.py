@@ -72,6 +72,10 @@ def scope_facts(agdref: Engine, anef: Engine, nights: int, today: date,
             "SELECT u.prefecture, count(*) FROM migration.mapped_with m"
             " LEFT JOIN anef.usager u ON u.numero_etranger = CAST(m.numero_etranger AS char(10))"
             " WHERE m.mapping_version <> :v GROUP BY 1"), {"v": mapping_version()})]
+        # held conflicts nobody resolved yet (agdref-anef conflicts resolve), by the ANEF person's prefecture
+        held = [(anef_scope(p), n) for p, n in conn.execute(text(
+            "SELECT u.prefecture, count(*) FROM migration.conflict c"
+            " LEFT JOIN anef.usager u ON u.numero_etranger = CAST(c.numero_etranger AS char(10)) GROUP BY 1"))]
         runs = conn.execute(text("SELECT id, by_prefecture FROM reconciliation.run WHERE finished_at IS NOT NULL"
                                  " ORDER BY id DESC LIMIT :n"), {"n": nights}).all()[::-1]
     run_id = runs[-1][0] if runs else None
@@ -96,7 +100,8 @@ def scope_facts(agdref: Engine, anef: Engine, nights: int, today: date,
             active_in_agdref=sum(r.persons_with_rights for r in rights), active_in_anef=sum(r.covered for r in rights),
             critical_open=counted[("critical", True)], divergence_rates=tuple(rates),
             parked_untriaged=counted[("kind", "parked")],
-            unexplained_anef_writes=counted[("kind", "conflict")] + counted[("kind", "field_mismatch")],
+            # an unresolved conflict counts once, whether or not a run also reported it as a divergence
+            unexplained_anef_writes=sum(n for p, n in held if inside(p)) + counted[("kind", "field_mismatch")],
             run_id=run_id, made_by_older_mapping=sum(n for p, n in outdated if inside(p)),
             rights_at_risk=reading.at_risk(wanted))
 

@@ -255,15 +255,13 @@ def list_conflicts() -> None:
 @click.option("--by", default=lambda: os.environ.get("USER", ""), help="Who decides (default: $USER).")
 def resolve_conflict(numero: str, keep: str, reason: str, by: str) -> None:
     """Resolve a held conflict by keeping one side; later AGDREF changes flow again."""
-    from common.db import engine
+    from common.db import opened
     from pipeline.resolution import ConflictNotFound, resolve
 
-    db = engine(get_settings().anef_database_url)
     try:
-        result = resolve(db, numero, keep, by, reason)
+        with opened(get_settings().anef_database_url) as db:
+            result = resolve(db, numero, keep, by, reason)
     except ConflictNotFound as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
     click.echo(f"conflict on {numero} resolved by {by}: kept {keep.upper()}"
                + (f" ({result.migrated} migrated, {result.parked} parked)" if keep == "agdref" else ""))

@@ -5,7 +5,7 @@ import os
 
 import click
 
-from common.db import engine
+from common.db import opened
 from common.settings import get_settings
 
 
@@ -29,13 +29,11 @@ def record_command(numero: str, rule: str, value: str, reason: str, by: str, row
     """Record a decision; the dossier is rebuilt at once."""
     from pipeline.decisions import DecisionError, record
 
-    db = engine(get_settings().anef_database_url)
     try:
-        ident, result = record(db, numero, rule, value, reason, by, row, field)
+        with opened(get_settings().anef_database_url) as db:
+            ident, result = record(db, numero, rule, value, reason, by, row, field)
     except DecisionError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
     click.echo(f"decision {ident} recorded; dossier rebuilt: {result.migrated} migrated, {result.parked} parked")
 
 
@@ -45,11 +43,8 @@ def list_command(numero: str | None) -> None:
     """Decisions, newest first, with their status (applied, stale: AGDREF changed since, revoked)."""
     from pipeline.decisions import listed
 
-    db = engine(get_settings().anef_database_url)
-    try:
+    with opened(get_settings().anef_database_url) as db:
         rows = listed(db, numero)
-    finally:
-        db.dispose()
     for r in rows:
         click.echo(f"{r['id']:>5}  {r['numero_etranger']}  {r['status']:<8} {r['rule']:<12} "
                    f"{r['source_table']}[{r['source_key']}].{r['field']}: {r['legacy_value']!r} -> {r['value']!r}  "
@@ -65,11 +60,9 @@ def revoke_command(ident: int, reason: str, by: str) -> None:
     """Revoke a decision; the dossier is rebuilt without it at once."""
     from pipeline.decisions import DecisionError, revoke
 
-    db = engine(get_settings().anef_database_url)
     try:
-        result = revoke(db, ident, by, reason)
+        with opened(get_settings().anef_database_url) as db:
+            result = revoke(db, ident, by, reason)
     except DecisionError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
     click.echo(f"decision {ident} revoked; dossier rebuilt: {result.migrated} migrated, {result.parked} parked")

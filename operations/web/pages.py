@@ -112,7 +112,52 @@ def run(ident: int, request: Request, viewer: User = Depends(require("viewer")))
 
 @router.get("/dossiers/{numero}")
 def dossier(numero: str, request: Request, viewer: User = Depends(require("engineer"))) -> HTMLResponse:
-    return page(request, "dossier.html", viewer, dossier=api.dossier(numero, request, viewer))
+    from domain.decisions import RULES
+    from pipeline.decisions import listed
+
+    found = api.dossier(numero, request, viewer)
+    return page(request, "dossier.html", viewer, dossier=found, rules=RULES,
+                decisions=listed(context(request).anef, found["root"] or found["numero_etranger"]))
+
+
+@router.post("/dossiers/{numero}/decisions")
+def record_decision(numero: str, request: Request, rule: str = Form(...), value: str = Form(...),
+                    reason: str = Form(...), row: str = Form(""), field: str = Form(""), csrf: str = Form(""),
+                    viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    from pipeline.decisions import DecisionError, record
+
+    checked(viewer, csrf)
+    try:
+        record(context(request).anef, numero, rule, value, reason, viewer.name, row or None, field or None)
+    except DecisionError as exc:
+        raise HTTPException(400, f"decision refused: {exc}") from None
+    return back(f"/dossiers/{numero}")
+
+
+@router.post("/decisions/{ident}/revoke")
+def revoke_decision(ident: int, request: Request, reason: str = Form(...), numero: str = Form(...),
+                    csrf: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    from pipeline.decisions import DecisionError, revoke
+
+    checked(viewer, csrf)
+    try:
+        revoke(context(request).anef, ident, viewer.name, reason)
+    except DecisionError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return back(f"/dossiers/{numero}")
+
+
+@router.post("/conflicts/{numero}/resolve")
+def resolve_conflict(numero: str, request: Request, keep: str = Form(...), reason: str = Form(...),
+                     csrf: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    from pipeline.resolution import ConflictNotFound, resolve
+
+    checked(viewer, csrf)
+    try:
+        resolve(context(request).anef, numero, keep, viewer.name, reason)
+    except ConflictNotFound as exc:
+        raise HTTPException(400, str(exc)) from None
+    return back(f"/dossiers/{numero}")
 
 
 @router.post("/divergences/{ident}/{action}")

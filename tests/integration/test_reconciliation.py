@@ -205,10 +205,13 @@ def test_live_traffic_gives_no_false_positive(chain: Chain):
     finally:
         workload.communicate(timeout=120)
     parked = _parked(chain) | {m for r in _anef(chain, "SELECT members FROM migration.parked") for m in r[0]}
-    found = {d.numero_etranger for d in summary.divergences if d.kind is not Kind.PARKED
+    # (the workload flags duplicates as aliases of other persons: merges of differing records are
+    # real, listed as suspicious, and not what this test is about)
+    found = {d.numero_etranger for d in summary.divergences if d.kind not in (Kind.PARKED, Kind.SUSPICIOUS_MERGE)
              and not (d.kind.from_rights_ledger and d.numero_etranger in parked)}
     # live changes in flight were suspects at most, never divergences (the rights ledger's either)
-    assert found == {renamed}
+    assert found == {renamed}, [(d.numero_etranger, d.kind.value, [f.field for f in d.fields])
+                                for d in summary.divergences if d.numero_etranger in found - {renamed}]
     assert summary.unconfirmed == 0
 
 

@@ -162,3 +162,25 @@ def test_a_prefecture_goes_from_no_go_to_go_on_evidence(chain: Chain):
         for _ in range(3):  # three quiet nights
             store.record_run(conn, RunSummary(store.start_run(conn, 1), persons_by_prefecture={"77": 1}))
     assert verdict().go
+
+
+def test_an_engineer_records_a_decision_from_the_web_and_anef_follows_at_once(app: TestClient, chain: Chain):
+    from pipeline.sink import DossierSink
+    from tests.integration.test_sink import permit, person
+
+    DossierSink(chain.anef).apply([person(10, nationalite="YU "), permit(11)])
+    form = {"rule": "nationality", "value": "SRB", "reason": "passport seen at the counter"}
+    csrf = login(app, "viewer")
+    assert app.post("/dossiers/0000000001/decisions", data={**form, "csrf": csrf},
+                    follow_redirects=False).status_code == 403
+    csrf = login(app, "engineer")
+    assert app.post("/dossiers/0000000001/decisions", data={**form, "csrf": "forged"},
+                    follow_redirects=False).status_code == 403
+    answer = app.post("/dossiers/0000000001/decisions", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    with chain.anef.connect() as conn:
+        assert conn.execute(text("SELECT nationalite FROM anef.usager")).scalar() == "SRB"
+        assert conn.execute(text("SELECT username, action FROM web.audit WHERE action = 'decision.record'")).all() \
+            == [("engineer", "decision.record")]
+    refused = app.post("/dossiers/0000000001/decisions", data={**form, "value": "SU", "csrf": csrf})
+    assert refused.status_code == 400 and "current state" in refused.text
