@@ -26,6 +26,8 @@ def engine(url: str, **options) -> Engine:
         options.setdefault("json_serializer", _json_text)
         options.setdefault("json_deserializer", orjson.loads)
     options.setdefault("pool_pre_ping", True)
+    # A database error's message must not carry the bound values (names, numbers) into a log.
+    options.setdefault("hide_parameters", True)
     return create_engine(url, **options)
 
 

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1")
     web_port: int = Field(8088, ge=1)
     web_sample_seconds: float = Field(5.0, gt=0, description="How often the web application samples the streams.")
+    web_secure_cookies: bool = Field(
+        False, description="Behind TLS: the session cookie is Secure and pages send HSTS (off for local http).")
 
 
 @lru_cache(maxsize=1)

@@ -89,7 +89,9 @@ def web(ctx: click.Context, metrics_url: str | None) -> None:
                          settings.web_sample_seconds)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+    # log_config=None: uvicorn's own loggers (errors, and one access line per request) propagate
+    # to the root handler, i.e. through structlog's masking chain, instead of printing raw values.
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_config=None, access_log=True)
 
 
 @web.group("users")
@@ -102,18 +104,65 @@ def users() -> None:
 @click.option("--role", type=click.Choice(["viewer", "engineer", "admin"]), required=True)
 @click.option("--password", envvar="WEB_USER_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Or WEB_USER_PASSWORD; 12 characters at least.")
-def add_user_command(name: str, role: str, password: str) -> None:
-    """Add a user (or change their role and password)."""
+@click.option("--replace", is_flag=True, help="Change an existing user's role and password (revokes their sessions).")
+def add_user_command(name: str, role: str, password: str, replace: bool) -> None:
+    """Add a user (or, with --replace, change their role and password)."""
     from operations.web.auth import add_user
     from operations.web.facts import record_audit
 
     anef = engine(get_settings().anef_database_url)
     try:
         with anef.begin() as conn:
-            add_user(conn, name, password, role)
-            record_audit(conn, "command line", "user.add", name, "agdref-anef web users add", {"role": role})
+            add_user(conn, name, password, role, replace=replace)
+            record_audit(conn, "command line", "user.replace" if replace else "user.add", name,
+                         "agdref-anef web users add", {"role": role})
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         anef.dispose()
     click.echo(f"{name} ({role}) can log in")
+
+
+def _user_change(name: str, reason: str, action: str) -> None:
+    from operations.web.auth import delete_user, set_active
+    from operations.web.facts import record_audit
+
+    if not reason.strip():
+        raise click.ClickException("a reason is required")
+    anef = engine(get_settings().anef_database_url)
+    try:
+        with anef.begin() as conn:
+            if action == "delete":
+                delete_user(conn, name)
+            else:
+                set_active(conn, name, action == "reactivate")
+            record_audit(conn, "command line", f"user.{action}", name, reason)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        anef.dispose()
+    click.echo(f"{name}: {action}d")
+
+
+@users.command("deactivate")
+@click.argument("name")
+@click.option("--reason", required=True)
+def deactivate_user(name: str, reason: str) -> None:
+    """Deactivate a user: their sessions end at once (never the last administrator)."""
+    _user_change(name, reason, "deactivate")
+
+
+@users.command("reactivate")
+@click.argument("name")
+@click.option("--reason", required=True)
+def reactivate_user(name: str, reason: str) -> None:
+    """Reactivate a user."""
+    _user_change(name, reason, "reactivate")
+
+
+@users.command("delete")
+@click.argument("name")
+@click.option("--reason", required=True)
+def delete_user_command(name: str, reason: str) -> None:
+    """Delete a user (their audit stays; never the last administrator)."""
+    _user_change(name, reason, "delete")

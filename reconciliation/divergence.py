@@ -52,6 +52,22 @@ def field_for_everyone(name: str) -> str:
     return _ROW_KEY.sub("[…]", name)
 
 
+_KEYED_ROW = re.compile(r"(\w+):[^,\s]+")
+
+
+def for_everyone(row: dict, key: str) -> dict:
+    """The parts of a kept divergence (``reconciliation.divergence`` row) that carry personal data,
+    as people without access to it see them: the number as a keyed pseudonym, field names without
+    their row keys and without values, no acceptance reason (free text), and a detail without the
+    ``table:key`` of the rows ANEF changed (a conflict's detail names them). One rule for the
+    report's summary and every web answer a viewer can reach."""
+    from common.log import pseudonym
+
+    return {"numero_etranger": pseudonym(row["numero_etranger"], key),
+            "fields": [{"field": field_for_everyone(f["field"])} for f in row["fields"]],
+            "accepted_reason": None, "detail": _KEYED_ROW.sub(r"\1:…", row.get("detail") or "")}
+
+
 @dataclass(frozen=True)
 class FieldDifference:
     """One field of one row, as each system holds it (``None``: absent on that side)."""

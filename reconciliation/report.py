@@ -19,7 +19,7 @@ from typing import Any
 
 from common.log import pseudonym
 from reconciliation.charts import COLOURS, bars, trend
-from reconciliation.divergence import Kind, Severity, field_for_everyone
+from reconciliation.divergence import Kind, Severity, for_everyone
 
 COLUMNS = ("id", "numero", "kind", "severity", "status", "prefecture", "urgency_days", "age_days", "fields", "detail")
 
@@ -33,12 +33,13 @@ def _plain(value: Any) -> Any:
 
 
 def masked(row: dict, key: str) -> dict:
-    """A divergence for the summary: pseudonymous number, which fields differ, no value."""
-    return {"id": row["id"], "numero": pseudonym(row["numero_etranger"], key), "kind": row["kind"],
+    """A divergence for the summary: masked by ``for_everyone`` (pseudonymous number, which fields
+    differ, no value)."""
+    everyone = for_everyone(row, key)
+    return {"id": row["id"], "numero": everyone["numero_etranger"], "kind": row["kind"],
             "severity": row["severity"], "status": row["status"], "prefecture": row["prefecture"],
             "urgency_days": row["urgency_days"], "age_days": round(float(row["age_days"]), 1),
-            "fields": [field_for_everyone(f["field"]) for f in row["fields"]],
-            "detail": row["detail"] if row["kind"] == Kind.PARKED.value else ""}
+            "fields": [f["field"] for f in everyone["fields"]], "detail": everyone["detail"]}
 
 
 def full(row: dict) -> dict:

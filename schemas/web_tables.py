@@ -20,6 +20,19 @@ user = Table(
     schema=SCHEMA,
 )
 
+session = Table(
+    # Server-side sessions: the cookie names one (signed); logout, a password or role change and a
+    # deactivation revoke them, so an old cookie stops working at once, not after its 8 hours.
+    "session", metadata,
+    Column("id", Text, primary_key=True),
+    Column("username", Text, nullable=False, index=True),
+    Column("csrf", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("revoked_at", DateTime(timezone=True)),
+    schema=SCHEMA,
+)
+
 audit = Table(
     # Who did what, when and why: decisions on divergences, criteria changes, users added.
     "audit", metadata,

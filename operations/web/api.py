@@ -13,7 +13,7 @@ from operations.web import facts
 from operations.web.auth import User, csrf_ok
 from operations.web.deps import context, require
 from reconciliation import store
-from reconciliation.divergence import Kind, Severity, field_for_everyone
+from reconciliation.divergence import Kind, Severity, for_everyone
 from reconciliation.exceptions import DecisionRefused, DivergenceNotFound
 
 router = APIRouter(prefix="/api")
@@ -24,13 +24,13 @@ class Decision(BaseModel):
 
 
 def shown(row: dict, viewer: User, key: str) -> dict:
-    """A divergence as this user may see it: viewers get a pseudonym and field names only."""
+    """A divergence as this user may see it: viewers get it masked as the nightly report's summary
+    masks it (``reconciliation.divergence.for_everyone``)."""
     row = {k: v for k, v in row.items() if k not in ("first_run", "last_run")}
     row["age_days"] = round(float(row["age_days"]), 1)
     if viewer.can("engineer"):
         return row
-    return {**row, "numero_etranger": pseudonym(row["numero_etranger"], key),
-            "fields": [{"field": field_for_everyone(f["field"])} for f in row["fields"]], "accepted_reason": None}
+    return {**row, **for_everyone(row, key)}
 
 
 FRESHNESS_WINDOW_SECONDS = 600
@@ -84,11 +84,17 @@ def divergences(request: Request, kind: Kind | None = None, severity: Severity |
 
 
 @router.get("/dossiers/{numero}")
-def dossier(numero: str, request: Request, _: User = Depends(require("engineer"))) -> dict:
+def dossier(numero: str, request: Request, viewer: User = Depends(require("engineer"))) -> dict:
+    """One person's dossier (names, birth dates: who saw whose data is audited, by pseudonym)."""
     from reconciliation.one_dossier import look_up
 
     ctx = context(request)
     found = look_up(ctx.agdref, ctx.anef, numero)
+    if found.agdref is None and found.anef is None and not found.legacy_rows and not found.pipeline.get("parked"):
+        raise HTTPException(404, "no such dossier in AGDREF or ANEF")
+    with ctx.anef.begin() as conn:
+        facts.record_audit(conn, viewer.name, "dossier.view", pseudonym(found.numero, ctx.settings.pii_pseudonym_key),
+                           "dossier opened")
     return {"numero_etranger": found.numero, "root": found.root, "side_by_side": found.side_by_side(),
             "divergences": [store.as_dict(d) for d in found.divergences], "pipeline": found.pipeline,
             "rejections": found.rejections, "legacy_rows": found.legacy_rows}

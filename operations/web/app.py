@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from common.db import engine
@@ -15,6 +16,15 @@ from common.settings import Settings
 from operations.web import api, pages
 from operations.web.auth import Sessions
 from operations.web.deps import Context, LoginRequired, Sampler
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST without an Origin (a command-line client) passes; one with an Origin must name this
+    host. The CSRF token still guards every state change."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def create_app(settings: Settings, metrics_url: str | None = None, sample_every: float = 5.0) -> FastAPI:
@@ -45,7 +55,17 @@ def create_app(settings: Settings, metrics_url: str | None = None, sample_every:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
+        if "\x00" in unquote(request.url.path + "?" + request.url.query):
+            return PlainTextResponse("a NUL byte is not a valid character here", status_code=400)
+        if request.method == "POST" and not _same_origin(request):
+            # a form posted from another site (login CSRF included): refused before anything runs
+            return PlainTextResponse("cross-origin request refused", status_code=403)
         response = await call_next(request)
+        if not request.url.path.startswith("/static/"):
+            # pages and answers carry personal data: never kept by a browser or a proxy
+            response.headers["Cache-Control"] = "no-store"
+        if settings.web_secure_cookies:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         # Nothing from elsewhere: scripts, styles and images come from this application only.
         response.headers["Content-Security-Policy"] = ("default-src 'self'; img-src 'self' data:; "
                                                        "style-src 'self'; script-src 'self'; frame-ancestors 'none'")

@@ -1,8 +1,13 @@
 """Users, passwords, sessions and CSRF for the web application.
 
 - Passwords: scrypt with a random salt per user (the standard library's, no dependency).
-- Sessions: a cookie signed with ``WEB_SESSION_SECRET`` (itsdangerous), holding the user name,
-  role and a CSRF token, valid ``SESSION_HOURS``; HttpOnly, SameSite=Strict.
+- Sessions: kept in the database (``web.session``), named by a cookie signed with
+  ``WEB_SESSION_SECRET`` (itsdangerous), valid ``SESSION_HOURS``; HttpOnly, SameSite=Strict,
+  Secure behind TLS. Logout revokes the session; a password or role change, a deactivation or a
+  deletion revokes every session of the user.
+- Logins: the same work for a known and an unknown name (one scrypt each); more than
+  ``FAILED_PER_USER`` failures for a name, or ``FAILED_PER_ADDRESS`` from an address, in
+  ``THROTTLE_MINUTES`` refuse further attempts for a while; every login, failure and logout is audited.
 - CSRF: every form carries the session's token, every state-changing request (form or JSON) must
   send it back (form field ``csrf`` or header ``X-CSRF-Token``), compared in constant time.
 - Roles: viewer (aggregates only), engineer (dossier detail, decisions), admin (users, criteria).
@@ -15,12 +20,13 @@ import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
-from schemas.web_tables import ROLES, user
+from schemas.web_tables import ROLES, session, user
 
 SESSION_COOKIE = "agdref_anef_session"
 SESSION_HOURS = 8
+THROTTLE_MINUTES, FAILED_PER_USER, FAILED_PER_ADDRESS = 15, 5, 20
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 
 
@@ -48,17 +54,32 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT).hex(), digest)
 
 
-def add_user(conn: Connection, name: str, password: str, role: str) -> None:
-    """Create or replace a user. Raises ValueError for an unknown role or a short password."""
+def add_user(conn: Connection, name: str, password: str, role: str, replace: bool = True) -> None:
+    """Create a user, or (``replace``) change an existing one's password and role, which revokes
+    their sessions. Raises ValueError for an unknown role, a blank name, a short password, an
+    existing user without ``replace``, or demoting the last active administrator."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not name.strip() or name != name.strip():
+        raise ValueError("a user name is not blank and has no surrounding spaces")
     if len(password) < 12:
         raise ValueError("a password has at least 12 characters")
     row = {"username": name, "password_hash": hash_password(password), "role": role, "active": True}
-    if conn.execute(select(user.c.username).where(user.c.username == name)).first():
+    existing = conn.execute(select(user.c.role).where(user.c.username == name)).first()
+    if existing is not None:
+        if not replace:
+            raise ValueError(f"{name!r} exists: changing their password or role must be asked for")
+        if existing.role == "admin" and role != "admin" and not _other_active_admins(conn, name):
+            raise ValueError("the last active administrator keeps the admin role")
         conn.execute(update(user).where(user.c.username == name).values(**row))
+        revoke_all(conn, name)
     else:
         conn.execute(insert(user).values(**row))
+
+
+# A hash to check an unknown name's password against: computed once, so that a login costs one
+# scrypt whether the name exists or not (two for an unknown name told names apart by time).
+_NOBODY = hash_password(secrets.token_urlsafe(16))
 
 
 def authenticate(conn: Connection, name: str, password: str) -> str | None:
@@ -66,10 +87,51 @@ def authenticate(conn: Connection, name: str, password: str) -> str | None:
     time is spent either way: no way to tell a wrong name from a wrong password)."""
     row = conn.execute(select(user.c.password_hash, user.c.role).where(user.c.username == name,
                                                                         user.c.active)).first()
-    if row is None:
-        password_matches(password, hash_password("not a user at all"))
-        return None
-    return row.role if password_matches(password, row.password_hash) else None
+    matched = password_matches(password, row.password_hash if row else _NOBODY)
+    return row.role if row is not None and matched else None
+
+
+def throttled(conn: Connection, name: str, address: str) -> bool:
+    """Whether recent failures for this name or from this address refuse another attempt now."""
+    per_user, per_address = conn.execute(text(
+        "SELECT count(*) FILTER (WHERE target = :n), count(*) FILTER (WHERE detail->>'address' = :a)"
+        f" FROM web.audit WHERE action = 'login.failed' AND at > now() - interval '{THROTTLE_MINUTES} minutes'"),
+        {"n": name, "a": address}).one()
+    return per_user >= FAILED_PER_USER or per_address >= FAILED_PER_ADDRESS
+
+
+def _other_active_admins(conn: Connection, name: str) -> int:
+    return conn.execute(select(func.count()).select_from(user).where(
+        user.c.role == "admin", user.c.active, user.c.username != name)).scalar_one()
+
+
+def set_active(conn: Connection, name: str, active: bool) -> None:
+    """Deactivate (sessions revoked at once) or reactivate a user; the last active administrator
+    cannot be deactivated. Raises ValueError."""
+    found = conn.execute(select(user.c.role).where(user.c.username == name)).first()
+    if found is None:
+        raise ValueError(f"no user {name!r}")
+    if not active and found.role == "admin" and not _other_active_admins(conn, name):
+        raise ValueError("the last active administrator cannot be deactivated")
+    conn.execute(update(user).where(user.c.username == name).values(active=active))
+    if not active:
+        revoke_all(conn, name)
+
+
+def delete_user(conn: Connection, name: str) -> None:
+    """Delete a user (their sessions revoked, their audit kept); never the last active administrator."""
+    found = conn.execute(select(user.c.role).where(user.c.username == name)).first()
+    if found is None:
+        raise ValueError(f"no user {name!r}")
+    if found.role == "admin" and not _other_active_admins(conn, name):
+        raise ValueError("the last active administrator cannot be deleted")
+    revoke_all(conn, name)
+    conn.execute(user.delete().where(user.c.username == name))
+
+
+def revoke_all(conn: Connection, name: str) -> None:
+    conn.execute(update(session).where(session.c.username == name, session.c.revoked_at.is_(None))
+                 .values(revoked_at=func.now()))
 
 
 class Sessions:
@@ -78,17 +140,37 @@ class Sessions:
             raise ValueError("WEB_SESSION_SECRET must hold at least 32 characters")
         self._signer = URLSafeTimedSerializer(secret, salt="agdref-anef-session")
 
-    def issue(self, name: str, role: str) -> str:
-        return self._signer.dumps({"u": name, "r": role, "c": secrets.token_urlsafe(24)})
+    def issue(self, conn: Connection, name: str, address: str = "") -> str:
+        """A new session for ``name``: kept, and named by the signed cookie returned."""
+        ident = secrets.token_urlsafe(24)
+        conn.execute(insert(session).values(id=ident, username=name, csrf=secrets.token_urlsafe(24), address=address))
+        return self._signer.dumps({"s": ident})
 
-    def read(self, cookie: str | None) -> User | None:
+    def _ident(self, cookie: str | None) -> str | None:
         if not cookie:
             return None
         try:
-            data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
+            return self._signer.loads(cookie, max_age=SESSION_HOURS * 3600).get("s")
         except BadSignature:
             return None
-        return User(data["u"], data["r"], data["c"]) if data.get("r") in ROLES else None
+
+    def read(self, conn: Connection, cookie: str | None) -> User | None:
+        """The session's user, if the session is neither revoked nor older than ``SESSION_HOURS``
+        and the user is active, with the role they have now."""
+        ident = self._ident(cookie)
+        if ident is None:
+            return None
+        row = conn.execute(
+            select(session.c.username, session.c.csrf, user.c.role)
+            .join(user, user.c.username == session.c.username)
+            .where(session.c.id == ident, session.c.revoked_at.is_(None), user.c.active,
+                   session.c.created_at > func.now() - text(f"interval '{SESSION_HOURS} hours'"))).first()
+        return User(row.username, row.role, row.csrf) if row is not None else None
+
+    def revoke(self, conn: Connection, cookie: str | None) -> None:
+        ident = self._ident(cookie)
+        if ident is not None:
+            conn.execute(update(session).where(session.c.id == ident).values(revoked_at=func.now()))
 
 
 def csrf_ok(expected: str, sent: str | None) -> bool:

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from common.settings import Settings
 from operations.status import Status, gather
 from operations.web.auth import SESSION_COOKIE, Sessions, User
-from schemas.web_tables import user
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescaped
 
@@ -74,15 +73,14 @@ def context(request: Request) -> Context:
 
 
 def current_user(request: Request) -> User:
-    """The signed-in user, checked against the users table at every request (a deactivated user
-    or a changed role takes effect at once). API routes answer 401, pages redirect to /login."""
+    """The signed-in user, from their session kept in the database at every request (a revoked
+    session, a deactivated user or a changed role takes effect at once). API routes answer 401,
+    pages redirect to /login."""
     ctx = context(request)
-    found = ctx.sessions.read(request.cookies.get(SESSION_COOKIE))
+    with ctx.anef.connect() as conn:
+        found = ctx.sessions.read(conn, request.cookies.get(SESSION_COOKIE))
     if found is not None:
-        with ctx.anef.connect() as conn:
-            row = conn.execute(select(user.c.role).where(user.c.username == found.name, user.c.active)).first()
-        if row is not None:
-            return User(found.name, row.role, found.csrf)
+        return found
     if request.url.path.startswith("/api/"):
         raise HTTPException(401, "login required")
     raise LoginRequired()

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from operations.gonogo import COUNTRY
 from operations.web import api, facts
-from operations.web.auth import SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok
+from operations.web.auth import (SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok,
+                                 throttled)
 from operations.web.deps import TEMPLATES, context, require
 from reconciliation.charts import bars, trend
 from reconciliation.divergence import Kind, Severity
@@ -34,26 +35,42 @@ def checked(viewer: User, token: str) -> None:
 
 
 @router.get("/login")
-def login_form(request: Request, failed: int = 0) -> HTMLResponse:
-    return page(request, "login.html", None, failed=bool(failed))
+def login_form(request: Request, failed: int = 0, throttled: int = 0) -> HTMLResponse:
+    return page(request, "login.html", None, failed=bool(failed), throttled=bool(throttled))
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 @router.post("/login")
 def login(request: Request, username: str = Form(...), password: str = Form(...)) -> RedirectResponse:
     ctx = context(request)
-    with ctx.anef.connect() as conn:
+    address = _address(request)
+    with ctx.anef.begin() as conn:
+        if throttled(conn, username, address):
+            facts.record_audit(conn, username, "login.refused", username, "too many failed logins",
+                               {"address": address})
+            return back("/login?throttled=1")
         role = authenticate(conn, username, password)
-    if role is None:
-        return back("/login?failed=1")
+        if role is None:
+            facts.record_audit(conn, username, "login.failed", username, "wrong name or password", {"address": address})
+            return back("/login?failed=1")
+        cookie = ctx.sessions.issue(conn, username, address)
+        facts.record_audit(conn, username, "login", username, "signed in", {"address": address})
     response = back("/streams")
-    response.set_cookie(SESSION_COOKIE, ctx.sessions.issue(username, role), max_age=SESSION_HOURS * 3600,
-                        httponly=True, samesite="strict")
+    response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict",
+                        secure=ctx.settings.web_secure_cookies)
     return response
 
 
 @router.post("/logout")
-def logout(csrf: str = Form(""), viewer: User = Depends(require("viewer"))) -> RedirectResponse:
+def logout(request: Request, csrf: str = Form(""), viewer: User = Depends(require("viewer"))) -> RedirectResponse:
     checked(viewer, csrf)
+    ctx = context(request)
+    with ctx.anef.begin() as conn:
+        ctx.sessions.revoke(conn, request.cookies.get(SESSION_COOKIE))
+        facts.record_audit(conn, viewer.name, "logout", viewer.name, "signed out")
     response = back("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -202,12 +219,33 @@ def admin(request: Request, viewer: User = Depends(require("admin"))) -> HTMLRes
 
 @router.post("/admin/users")
 def add(request: Request, username: str = Form(...), password: str = Form(...), role: str = Form(...),
-        reason: str = Form(...), csrf: str = Form(""), viewer: User = Depends(require("admin"))) -> RedirectResponse:
+        reason: str = Form(...), replace: str = Form(""), csrf: str = Form(""),
+        viewer: User = Depends(require("admin"))) -> RedirectResponse:
     checked(viewer, csrf)
+    if not reason.strip():
+        raise HTTPException(400, "a reason is required")
     try:
         with context(request).anef.begin() as conn:
-            add_user(conn, username, password, role)
-            facts.record_audit(conn, viewer.name, "user.add", username, reason, {"role": role})
+            add_user(conn, username, password, role, replace=bool(replace))
+            facts.record_audit(conn, viewer.name, "user.replace" if replace else "user.add", username, reason,
+                               {"role": role})
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return back("/admin")
+
+
+@router.post("/admin/users/{name}/change")
+def change_user(name: str, request: Request, action: str = Form(...), reason: str = Form(...), csrf: str = Form(""),
+                viewer: User = Depends(require("admin"))) -> RedirectResponse:
+    from operations.web.auth import delete_user, set_active
+
+    checked(viewer, csrf)
+    if action not in ("deactivate", "reactivate", "delete") or not reason.strip():
+        raise HTTPException(400, "deactivate, reactivate or delete, with a reason")
+    try:
+        with context(request).anef.begin() as conn:
+            delete_user(conn, name) if action == "delete" else set_active(conn, name, action == "reactivate")
+            facts.record_audit(conn, viewer.name, f"user.{action}", name, reason)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     return back("/admin")
@@ -217,6 +255,8 @@ def add(request: Request, username: str = Form(...), password: str = Form(...), 
 def criteria(request: Request, body: str = Form(...), reason: str = Form(...), csrf: str = Form(""),
              viewer: User = Depends(require("admin"))) -> RedirectResponse:
     checked(viewer, csrf)
+    if not reason.strip():
+        raise HTTPException(400, "a reason is required")
     try:
         facts.change_criteria(context(request).anef, viewer.name, reason, json.loads(body))
     except (ValueError, TypeError) as exc:

@@ -184,3 +184,68 @@ def test_an_engineer_records_a_decision_from_the_web_and_anef_follows_at_once(ap
             == [("engineer", "decision.record")]
     refused = app.post("/dossiers/0000000001/decisions", data={**form, "value": "SU", "csrf": csrf})
     assert refused.status_code == 400 and "current state" in refused.text
+
+
+def _session_works(app: TestClient, cookie: str) -> bool:
+    from operations.web.auth import SESSION_COOKIE
+
+    app.cookies.clear()
+    app.cookies.set(SESSION_COOKIE, cookie)
+    return app.get("/api/gonogo").status_code == 200
+
+
+def test_a_session_ends_for_good_at_logout_password_change_and_deactivation(app: TestClient, chain: Chain):
+    from operations.web.auth import SESSION_COOKIE, add_user, set_active
+
+    csrf = login(app, "engineer")
+    kept = app.cookies.get(SESSION_COOKIE)
+    assert app.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert not _session_works(app, kept), "the old cookie still works after logout"
+    login(app, "engineer")
+    kept = app.cookies.get(SESSION_COOKIE)
+    with chain.anef.begin() as conn:
+        add_user(conn, "engineer", PASSWORD + "!", "engineer")  # password changed
+    assert not _session_works(app, kept)
+    with chain.anef.begin() as conn:
+        add_user(conn, "engineer", PASSWORD, "engineer")
+    login(app, "engineer")
+    kept = app.cookies.get(SESSION_COOKIE)
+    with chain.anef.begin() as conn:
+        set_active(conn, "engineer", False)
+    assert not _session_works(app, kept)
+    with chain.anef.begin() as conn, pytest.raises(ValueError, match="last active administrator"):
+        set_active(conn, "admin", False)
+
+
+def test_failed_logins_are_audited_and_throttled_per_user(app: TestClient, chain: Chain):
+    for _ in range(5):
+        answer = app.post("/login", data={"username": "viewer", "password": "wrong password!"}, follow_redirects=False)
+        assert answer.headers["location"] == "/login?failed=1"
+    answer = app.post("/login", data={"username": "viewer", "password": PASSWORD}, follow_redirects=False)
+    assert answer.headers["location"] == "/login?throttled=1", "the right password is refused while throttled"
+    with chain.anef.connect() as conn:
+        actions = [a for (a,) in conn.execute(text("SELECT action FROM web.audit WHERE target = 'viewer' ORDER BY id"))]
+    assert actions == ["login.failed"] * 5 + ["login.refused"]
+    assert "Too many failed logins" in app.get("/login?throttled=1").text
+
+
+def test_a_form_posted_from_another_site_is_refused_and_pages_are_not_cached(app: TestClient):
+    answer = app.post("/login", data={"username": "viewer", "password": PASSWORD},
+                      headers={"Origin": "https://elsewhere.example"}, follow_redirects=False)
+    assert answer.status_code == 403
+    login(app, "viewer")
+    assert app.get("/gonogo").headers["cache-control"] == "no-store"
+    assert app.get("/streams%00").status_code == 400
+
+
+def test_an_unknown_dossier_is_404_and_every_dossier_opened_is_audited_by_pseudonym(app: TestClient, chain: Chain):
+    from pipeline.sink import DossierSink
+    from tests.integration.test_sink import person
+
+    DossierSink(chain.anef).apply([person(10)])
+    login(app, "engineer")
+    assert app.get("/api/dossiers/0000000000").status_code == 404
+    assert app.get("/api/dossiers/0000000001").status_code == 200
+    with chain.anef.connect() as conn:
+        seen = conn.execute(text("SELECT username, target FROM web.audit WHERE action = 'dossier.view'")).all()
+    assert [tuple(r) for r in seen] == [("engineer", pseudonym("0000000001", chain.settings().pii_pseudonym_key))]

@@ -3,6 +3,10 @@ cannot carry markup."""
 from __future__ import annotations
 
 import json
+
+import pytest
+
+from reconciliation.divergence import Kind
 from datetime import datetime, timezone
 
 from common.log import pseudonym
@@ -40,3 +44,18 @@ def test_critical_divergences_not_accepted_are_counted_accepted_ones_are_not(tmp
 
 def test_chart_labels_are_escaped():
     assert "<script>" not in bars("by prefecture", [("<script>alert(1)</script>", 3)])
+
+
+@pytest.mark.parametrize("kind", [k.value for k in Kind])
+def test_a_divergence_of_any_kind_shows_no_number_no_key_and_no_value_to_people_without_access(kind):
+    import json
+    import re
+
+    from reconciliation.divergence import for_everyone
+
+    row = {"numero_etranger": "0123456789", "kind": kind, "accepted_reason": "seen with 0123456789",
+           "detail": "titre:0000006607, usager:0123456789",
+           "fields": [{"field": "titre[0000006607].date_fin", "agdref": "2026-01-01", "anef": "2025-01-01"}]}
+    shown = json.dumps(for_everyone(row, "key"), ensure_ascii=False)
+    assert not re.search(r"\d{9,10}", shown) and "2026-01-01" not in shown
+    assert "titre[…].date_fin" in shown and "titre:…" in shown
