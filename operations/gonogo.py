@@ -88,6 +88,31 @@ class Criteria(BaseModel):
         return self.model_dump()
 
 
+_SENTENCES = {
+    "rights_at_risk": "{value:g} person(s) hold a right in AGDREF that ANEF does not show as strongly; {threshold:g} allowed",
+    "coverage": "{value:.4%} of the persons holding a right are migrated and current, {threshold:.2%} required "
+                "({gap:.4%} short)",
+    "critical_divergences": "{value:g} critical divergence(s) open, {threshold:g} allowed",
+    "divergence_rate": "the worst nightly divergence rate was {value:.4%}, {threshold:.2%} allowed",
+    "freshness": "freshness p99 is {value:g} s, {threshold:g} s allowed",
+    "lag": "{value:g} messages wait in Kafka, {threshold:g} allowed",
+    "parked_triaged": "{value:g} parked dossier(s) nobody triaged, {threshold:g} allowed",
+    "anef_writes_explained": "{value:g} change(s) to migrated rows in ANEF left unexplained, {threshold:g} allowed",
+    "current_mapping": "{value:g} dossier(s) made by an older mapping, {threshold:g} allowed",
+}
+
+
+def explain(criterion: "Criterion") -> str:
+    """The criterion in one sentence, with its distance to the threshold; "holds" when it does."""
+    if criterion.ok:
+        return "holds"
+    if criterion.value is None:
+        return f"{criterion.label}: not measured ({criterion.evidence.split(';')[0]}); no GO on missing evidence"
+    gap = abs(criterion.threshold - criterion.value)
+    return _SENTENCES.get(criterion.name, "{value:g} against {threshold:g}").format(
+        value=criterion.value, threshold=criterion.threshold, gap=gap)
+
+
 def _at_most(value: float | None, limit: float) -> bool:
     return value is not None and value <= limit
 

@@ -15,10 +15,11 @@ from schemas.referentials import department_name
 
 
 def verdict_table(verdicts) -> Table:
-    table = Table("scope", "", "verdict", "failing criteria", title="go / no-go")
+    from operations.gonogo import explain
+
+    table = Table("scope", "", "verdict", "why not GO", title="go / no-go")
     for v in verdicts:
-        failing = ", ".join(f"{c.name} ({c.value} > {c.threshold})" if c.value is not None else f"{c.name} (not measured)"
-                            for c in v.criteria if not c.ok)
+        failing = "; ".join(explain(c) for c in v.criteria if not c.ok)
         table.add_row(v.scope, department_name(v.scope) if v.scope != "FRANCE" else "",
                       "[green]GO[/]" if v.go else "[red]NO-GO[/]", failing)
     return table

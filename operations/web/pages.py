@@ -194,8 +194,11 @@ def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(requir
     data = api.gonogo(request, viewer)
     with context(request).anef.connect() as conn:
         chain = evidence.head(conn)
+    from operations.gonogo import Criterion, explain
+
     return page(request, "gonogo.html", viewer, verdicts=data["verdicts"], criteria=data["criteria"], scope=scope,
                 history=api.history(scope, request, viewer), chain=chain,
+                explain=lambda c: explain(Criterion(**{k: c[k] for k in Criterion.__dataclass_fields__})),
                 names={code: d.nom for code, d in departments().items()} | {"undetermined": "prefecture undetermined"})
 
 

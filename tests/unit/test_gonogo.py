@@ -65,3 +65,15 @@ def test_criteria_with_a_wrong_type_or_range_are_refused_naming_the_criterion(ch
     body = json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text())
     with pytest.raises(ValueError, match=next(iter(change))):
         Criteria.from_dict({**body, **change})
+
+
+def test_each_failing_criterion_is_explained_in_a_sentence_with_its_distance_to_the_threshold():
+    from operations.gonogo import explain
+
+    failed = evaluate("75", replace(GOOD, rights_at_risk=3, active_in_anef=9_980, divergence_rates=(0.0,)),
+                      STREAMS, CRITERIA)
+    why = {c.name: explain(c) for c in failed.criteria if not c.ok}
+    assert why["rights_at_risk"].startswith("3 person(s) hold a right in AGDREF")
+    assert "99.8000% of the persons" in why["coverage"] and "0.1000% short" in why["coverage"]
+    assert "not measured (1 nights measured)" in why["divergence_rate"]
+    assert all(explain(c) == "holds" for c in failed.criteria if c.ok)
