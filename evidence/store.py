@@ -8,7 +8,6 @@ get the same ``seq``); it raises ``UnknownRecord`` for a row that does not exist
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +128,4 @@ def read_export(folder: Path) -> Broken | None:
     """Check an exported chain with the same rules (rows are not at hand: records only)."""
     lines = (folder / "chain.jsonl").read_text(encoding="utf-8").splitlines()
     hashes = (folder / "hashes.txt").read_text().split()
-    records = [(json.loads(line)["seq"] if line.startswith("{") else i + 1, line, h)
-               for i, (line, h) in enumerate(zip(lines, hashes))]
-    return first_break(records)
+    return first_break((n, line, stored) for n, (line, stored) in enumerate(zip(lines, hashes), start=1))

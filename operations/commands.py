@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.live import Live
 
-from common.db import engine
+from common.db import engine, opened
 from common.settings import get_settings
 
 
@@ -129,9 +129,8 @@ def _user_change(name: str, reason: str, action: str) -> None:
 
     if not reason.strip():
         raise click.ClickException("a reason is required")
-    anef = engine(get_settings().anef_database_url)
     try:
-        with anef.begin() as conn:
+        with opened(get_settings().anef_database_url) as anef, anef.begin() as conn:
             if action == "delete":
                 delete_user(conn, name)
             else:
@@ -139,8 +138,6 @@ def _user_change(name: str, reason: str, action: str) -> None:
             record_audit(conn, "command line", f"user.{action}", name, reason)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        anef.dispose()
     click.echo(f"{name}: {action}d")
 
 
