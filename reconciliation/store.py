@@ -145,6 +145,43 @@ def open_divergences(conn: Connection, **filters: Any) -> list[dict]:
     return rows
 
 
+SORTS = {"severity": "array_position(ARRAY['critical','high','medium','low'], severity), urgency_days NULLS LAST",
+         "urgency": "urgency_days NULLS LAST", "age": "first_seen_at", "prefecture": "prefecture NULLS LAST",
+         "kind": "kind"}
+
+
+def page_of_divergences(conn: Connection, numbers: list[str] | None = None, sort: str = "severity",
+                        offset: int = 0, limit: int = 100, **filters: Any) -> tuple[list[dict], int]:
+    """One page of open divergences and how many match in all: ``filters`` as in
+    ``open_divergences``, ``numbers`` restricting to some persons (a search), ``sort`` one of
+    ``SORTS`` (ties broken by number). Sorted and cut in the database: a page costs the same with
+    10 or 10,000 open divergences."""
+    where = ["status <> 'resolved'"]
+    params: dict[str, Any] = {"offset": max(offset, 0), "limit": min(max(limit, 1), 1000)}
+    for name, value in filters.items():
+        if name not in ("kind", "severity", "prefecture", "status"):
+            raise ValueError(f"no filter {name!r}")
+        if value:
+            where.append(f"{name} = :{name}")
+            params[name] = value
+    if numbers is not None:
+        where.append("numero_etranger = ANY(CAST(:numbers AS text[]))")
+        params["numbers"] = numbers
+    order = SORTS.get(sort, SORTS["severity"])
+    condition = " AND ".join(where)
+    total = conn.execute(text(f"SELECT count(*) FROM reconciliation.divergence WHERE {condition}"), params).scalar_one()
+    rows = conn.execute(text(
+        "SELECT *, extract(epoch FROM now() - first_seen_at) / 86400 AS age_days FROM reconciliation.divergence"
+        f" WHERE {condition} ORDER BY {order}, numero_etranger, id OFFSET :offset LIMIT :limit"), params).mappings()
+    return [dict(r) for r in rows], total
+
+
+def open_numbers(conn: Connection) -> list[str]:
+    """The persons with an open divergence (to find one by pseudonym)."""
+    return list(conn.execute(text("SELECT DISTINCT numero_etranger FROM reconciliation.divergence"
+                                  " WHERE status <> 'resolved'")).scalars())
+
+
 def runs(conn: Connection, limit: int = 60) -> list[dict]:
     """The latest runs, oldest first (the trend)."""
     rows = conn.execute(select(run).where(run.c.finished_at.is_not(None)).order_by(run.c.id.desc()).limit(limit))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,17 @@ from operations.status import Status, gather
 from operations.web.auth import SESSION_COOKIE, Sessions, User
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescaped
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_time(value) -> str:
+    """A timestamp as the people using the pages read it: Paris local time, to the minute."""
+    if not isinstance(value, datetime):
+        return "" if value is None else str(value)
+    return value.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+TEMPLATES.env.filters["local"] = paris_time
 
 
 class LoginRequired(Exception):

@@ -2,18 +2,23 @@
 back with the session's CSRF token; every value is escaped by the templates."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select, text
 
 from operations.gonogo import COUNTRY
 from operations.web import api, facts
 from operations.web.auth import (SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok,
                                  throttled)
 from operations.web.deps import TEMPLATES, context, require
+from common.log import pseudonym
+from reconciliation import store
 from reconciliation.charts import bars, trend
 from reconciliation.divergence import Kind, Severity
 from schemas.web_tables import ROLES, user as users
@@ -99,24 +104,67 @@ def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTML
     return page(request, "streams.html", viewer, status=latest, charts=charts)
 
 
+PAGE_SIZE = 100
+
+
+def _matching(request: Request, viewer: User, kind: str, severity: str, prefecture: str, q: str, sort: str,
+              offset: int, limit: int) -> tuple[list[dict], int]:
+    """Open divergences as this user may see them, filtered, searched (a foreigner number for
+    engineers, a pseudonym for everyone), sorted and cut in the database."""
+    from domain.assembly import owner
+
+    ctx = context(request)
+    key = ctx.settings.pii_pseudonym_key
+    with ctx.anef.connect() as conn:
+        numbers = None
+        if q.strip().startswith("p:"):
+            numbers = [n for n in store.open_numbers(conn) if pseudonym(n, key) == q.strip()]
+        elif q.strip():
+            numbers = [owner(q) or q.strip()] if viewer.can("engineer") else []
+        rows, total = store.page_of_divergences(
+            conn, numbers, sort, offset, limit, kind=kind if kind in {k.value for k in Kind} else None,
+            severity=severity if severity in {s.value for s in Severity} else None, prefecture=prefecture or None)
+    return [api.shown(r, viewer, key) for r in rows], total
+
+
 @router.get("/reconciliation")
-def reconciliation(request: Request, kind: str = "", severity: str = "", prefecture: str = "",
+def reconciliation(request: Request, kind: str = "", severity: str = "", prefecture: str = "", q: str = "",
+                   sort: str = "severity", page_number: int = Query(1, alias="page", ge=1),
                    viewer: User = Depends(require("viewer"))) -> HTMLResponse:
     runs = api.runs(request, viewer)
-    rows = api.divergences(request, Kind(kind) if kind in {k.value for k in Kind} else None,
-                           Severity(severity) if severity in {s.value for s in Severity} else None,
-                           prefecture or None, viewer)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["prefecture"] or "?"] = counts.get(r["prefecture"] or "?", 0) + 1
+    rows, total = _matching(request, viewer, kind, severity, prefecture, q, sort, (page_number - 1) * PAGE_SIZE,
+                            PAGE_SIZE)
+    with context(request).anef.connect() as conn:
+        by_prefecture = conn.execute(text("SELECT coalesce(prefecture, '?'), count(*) FROM reconciliation.divergence"
+                                          " WHERE status <> 'resolved' GROUP BY 1 ORDER BY 2 DESC LIMIT 20")).all()
     charts = [trend("Divergences over runs", {"total": [sum(r["counts"].values()) for r in runs],
                                               "critical": [sum(n for k, n in r["counts"].items() if k.endswith("/critical"))
                                                            for r in runs]},
                     [str(r["finished_at"])[:16] for r in runs]),
-              bars("Open divergences by prefecture", sorted(counts.items(), key=lambda kv: -kv[1])[:20])]
-    return page(request, "reconciliation.html", viewer, rows=rows[:1000], total=len(rows), runs=runs[::-1][:20],
+              bars("Open divergences by prefecture", [tuple(r) for r in by_prefecture])]
+    chosen = {"kind": kind, "severity": severity, "prefecture": prefecture, "q": q, "sort": sort}
+    return page(request, "reconciliation.html", viewer, rows=rows, total=total, runs=runs[::-1][:20],
                 charts=charts, kinds=[k.value for k in Kind], severities=[s.value for s in Severity],
-                chosen={"kind": kind, "severity": severity, "prefecture": prefecture})
+                sorts=list(store.SORTS), chosen=chosen, page_number=page_number,
+                pages=max(1, -(-total // PAGE_SIZE)), query=urlencode({k: v for k, v in chosen.items() if v}))
+
+
+@router.get("/reconciliation.csv")
+def reconciliation_csv(request: Request, kind: str = "", severity: str = "", prefecture: str = "", q: str = "",
+                       sort: str = "severity", viewer: User = Depends(require("viewer"))) -> Response:
+    """The matching divergences as CSV, masked for viewers as on the page (at most 100,000 rows)."""
+    rows, _ = _matching(request, viewer, kind, severity, prefecture, q, sort, 0, 100_000)
+    out = io.StringIO()
+    columns = ["id", "numero_etranger", "kind", "severity", "status", "prefecture", "urgency_days", "age_days",
+               "fields", "detail"]
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([r["id"], r["numero_etranger"], r["kind"], r["severity"], r["status"], r["prefecture"] or "",
+                         "" if r["urgency_days"] is None else r["urgency_days"], r["age_days"],
+                         "; ".join(f["field"] for f in r["fields"]), r["detail"]])
+    return Response(out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="divergences.csv"'})
 
 
 @router.get("/reconciliation/runs/{ident}")
@@ -179,7 +227,9 @@ def resolve_conflict(numero: str, request: Request, keep: str = Form(...), reaso
 
 @router.post("/divergences/{ident}/{action}")
 def decide(ident: int, action: str, request: Request, reason: str = Form(...), csrf: str = Form(""),
-           viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+           decision: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    """One form per row: its two buttons post ``decision=accept`` or ``decision=resolve``."""
+    action = decision or action
     if action not in ("accept", "resolve"):
         raise HTTPException(404, "unknown decision")
     api.decide(request, ident, api.Decision(reason=reason), viewer, csrf, action)

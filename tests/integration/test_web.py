@@ -249,3 +249,33 @@ def test_an_unknown_dossier_is_404_and_every_dossier_opened_is_audited_by_pseudo
     with chain.anef.connect() as conn:
         seen = conn.execute(text("SELECT username, target FROM web.audit WHERE action = 'dossier.view'")).all()
     assert [tuple(r) for r in seen] == [("engineer", pseudonym("0000000001", chain.settings().pii_pseudonym_key))]
+
+
+def test_divergences_are_paged_sorted_searched_and_downloaded_masked_for_viewers(app: TestClient, chain: Chain):
+    import re
+
+    numbers = [f"{n:010d}" for n in range(1, 151)]
+    with chain.anef.begin() as conn:
+        store.record_run(conn, RunSummary(store.start_run(conn, 1), divergences=[
+            Divergence(n, Kind.FIELD_MISMATCH, Severity.HIGH if i % 3 else Severity.CRITICAL,
+                       (FieldDifference(f"titre[T{n}].date_fin", "2027-01-01", "2026-01-01"),), prefecture="75",
+                       urgency_days=i) for i, n in enumerate(numbers)]))
+    login(app, "engineer")
+    first = app.get("/reconciliation").text
+    assert "Open divergences (150, page 1 of 2)" in first and 'href="/reconciliation?sort=severity&amp;page=2"' in first
+    assert "page 2 of 2" in app.get("/reconciliation?page=2").text
+    assert "Open divergences (1)" in app.get("/reconciliation?q=0000000042").text
+    key = chain.settings().pii_pseudonym_key
+    login(app, "viewer")
+    assert "Open divergences (0)" in app.get("/reconciliation?q=0000000042").text, "viewers search by pseudonym only"
+    assert "Open divergences (1)" in app.get(f"/reconciliation?q={pseudonym('0000000042', key)}").text
+    csv_text = app.get("/reconciliation.csv?severity=critical").text
+    # (a pseudonym is 10 hexadecimal digits after "p:": it may be all digits)
+    assert csv_text.count("\n") == 1 + 50 and not re.search(r"(?<![:\w])\d{10}\b", csv_text)
+    assert "titre[…].date_fin" in csv_text
+    csrf = login(app, "engineer")
+    ident = app.get("/api/divergences").json()[0]["id"]
+    answer = app.post(f"/divergences/{ident}/decide", data={"reason": "checked", "decision": "accept", "csrf": csrf},
+                      follow_redirects=False)
+    assert answer.status_code == 303
+    assert [d["status"] for d in app.get("/api/divergences").json() if d["id"] == ident] == ["accepted"]
