@@ -76,7 +76,7 @@ def _html(facts: dict, rows: list[dict]) -> str:
     trend_chart = trend("Divergences over runs",
                         {"total": [t["divergences"] for t in facts["trend"]],
                          "critical": [t["critical"] for t in facts["trend"]]},
-                        [str(t["finished_at"])[:16] for t in facts["trend"]])
+                        [str(t["finished_at"])[:16] for t in facts["trend"]], unit="divergences")
     by_prefecture = bars("Open divergences by prefecture", list(facts["by_prefecture"].items())[:20])
     by_severity = bars("By severity", [(s.value, facts["by_severity"].get(s.value, 0)) for s in Severity],
                        COLOURS["critical"])

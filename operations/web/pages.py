@@ -16,7 +16,7 @@ from operations.gonogo import COUNTRY
 from operations.web import api, facts
 from operations.web.auth import (SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok,
                                  throttled)
-from operations.web.deps import TEMPLATES, context, require
+from operations.web.deps import TEMPLATES, context, paris_time, require
 from common.log import pseudonym
 from reconciliation import store
 from reconciliation.charts import bars, trend
@@ -92,11 +92,12 @@ def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTML
     history = data["history"]
     labels = [time.strftime("%H:%M:%S", time.localtime(h["at"])) for h in history]
     charts = [
-        trend("Consumer lag (messages)", {"total": [h["lag"] for h in history]}, labels),
-        trend("Throughput (events/s)", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels),
-        trend("Freshness since the worker started (ms)",
+        trend("Consumer lag", {"total": [h["lag"] for h in history]}, labels, unit="messages"),
+        trend("Throughput", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels,
+              unit="events/s"),
+        trend("Freshness since the worker started",
               {"p99": [round((h["freshness_p99"] or 0) * 1000) for h in history],
-               "p50": [round((h["freshness_p50"] or 0) * 1000) for h in history]}, labels),
+               "p50": [round((h["freshness_p50"] or 0) * 1000) for h in history]}, labels, unit="ms"),
     ]
     latest = data["latest"]
     parked = list((latest.get("anef") or {}).get("parked_by_reason", {}).items())
@@ -140,7 +141,7 @@ def reconciliation(request: Request, kind: str = "", severity: str = "", prefect
     charts = [trend("Divergences over runs", {"total": [sum(r["counts"].values()) for r in runs],
                                               "critical": [sum(n for k, n in r["counts"].items() if k.endswith("/critical"))
                                                            for r in runs]},
-                    [str(r["finished_at"])[:16] for r in runs]),
+                    [paris_time(r["finished_at"]) for r in runs], unit="divergences"),
               bars("Open divergences by prefecture", [tuple(r) for r in by_prefecture])]
     chosen = {"kind": kind, "severity": severity, "prefecture": prefecture, "q": q, "sort": sort}
     return page(request, "reconciliation.html", viewer, rows=rows, total=total, runs=runs[::-1][:20],

@@ -59,3 +59,12 @@ def test_a_divergence_of_any_kind_shows_no_number_no_key_and_no_value_to_people_
     shown = json.dumps(for_everyone(row, "key"), ensure_ascii=False)
     assert not re.search(r"\d{9,10}", shown) and "2026-01-01" not in shown
     assert "titre[…].date_fin" in shown and "titre:…" in shown
+
+
+def test_a_trend_has_a_graduated_axis_with_its_unit_and_one_run_is_a_dot_not_an_empty_chart():
+    from reconciliation.charts import trend
+
+    one = trend("Divergences over runs", {"total": [12]}, ["30/11 01:00"], unit="divergences")
+    assert one.count("<circle") == 1 and "<polyline" not in one and "Divergences over runs (divergences)" in one
+    many = trend("Lag", {"total": [0, 50, 100]}, ["a", "b"], unit="messages")
+    assert many.count("<line") == 5 and ">100<" in many and ">50<" in many and many.count("<circle") == 3
