@@ -2,7 +2,7 @@
 of every decision and criteria change, the go/no-go criteria's versions and the verdicts given."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, Table, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Integer, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from schemas.anef_tables import metadata
@@ -66,5 +66,17 @@ verdict = Table(
     Column("criteria_version", Integer, nullable=False),
     Column("run_id", BigInteger),                      # the reconciliation run it rests on
     Column("criteria", JSONB, nullable=False),         # [{name, value, threshold, ok, evidence}]
+    schema=SCHEMA,
+)
+
+stream_sample = Table(
+    # The streams page's history (a sample every WEB_SAMPLE_SECONDS, a week kept): it survives a
+    # restart of the web application and is the same for every instance of it.
+    "stream_sample", metadata,
+    Column("taken_at", DateTime(timezone=True), primary_key=True),
+    Column("lag", BigInteger),
+    Column("events_per_second", Float),
+    Column("freshness_p50", Float),
+    Column("freshness_p99", Float),
     schema=SCHEMA,
 )

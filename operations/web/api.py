@@ -63,10 +63,7 @@ def stream_facts(request: Request) -> StreamFacts:
 def streams(request: Request, _: User = Depends(require("viewer"))) -> dict:
     sampler = context(request).sampler
     latest = sampler.latest() or sampler.look()
-    return {"latest": latest.as_json(),
-            "history": [{"at": s.taken_at, "lag": s.lag, "events_per_second": s.throughput.get("events_per_second"),
-                         "freshness_p50": s.worker.get("freshness_p50_seconds"),
-                         "freshness_p99": s.worker.get("freshness_p99_seconds")} for s in sampler.samples]}
+    return {"latest": latest.as_json(), "history": sampler.history()}
 
 
 @router.get("/reconciliation/runs")

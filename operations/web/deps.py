@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from collections import deque
 from dataclasses import dataclass, field
@@ -12,11 +12,13 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from common.settings import Settings
 from operations.status import Status, gather
 from operations.web.auth import SESSION_COOKIE, Sessions, User
+from schemas.web_tables import stream_sample
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescaped
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,7 +58,31 @@ class Sampler:
         previous = self.latest()
         status = gather(self.settings, self.agdref, self.anef, self.metrics_url, previous)
         self.samples.append(status)
+        self._keep(status)
         return status
+
+    def _keep(self, status: Status) -> None:
+        """The sample into the database (what the charts draw); samples older than a week go."""
+        try:
+            with self.anef.begin() as conn:
+                conn.execute(insert(stream_sample).values(
+                    taken_at=datetime.fromtimestamp(status.taken_at, timezone.utc),
+                    lag=status.lag if status.partitions else None,
+                    events_per_second=status.throughput.get("events_per_second"),
+                    freshness_p50=status.worker.get("freshness_p50_seconds"),
+                    freshness_p99=status.worker.get("freshness_p99_seconds")).on_conflict_do_nothing())
+                conn.execute(delete(stream_sample).where(stream_sample.c.taken_at < func.now() - timedelta(days=7)))
+        except Exception:  # noqa: BLE001 - a database away is a gap in the chart, not a dead page
+            pass
+
+    def history(self, seconds: float = 3600) -> list[dict]:
+        """The kept samples of the last ``seconds``, oldest first."""
+        with self.anef.connect() as conn:
+            rows = conn.execute(select(stream_sample).where(
+                stream_sample.c.taken_at > func.now() - timedelta(seconds=seconds))
+                .order_by(stream_sample.c.taken_at)).mappings().all()
+        return [{"at": r["taken_at"].timestamp(), "lag": r["lag"], "events_per_second": r["events_per_second"],
+                 "freshness_p50": r["freshness_p50"], "freshness_p99": r["freshness_p99"]} for r in rows]
 
     def start(self) -> None:
         def loop() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -90,9 +90,9 @@ def home(_: User = Depends(require("viewer"))) -> RedirectResponse:
 def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
     data = api.streams(request, viewer)
     history = data["history"]
-    labels = [time.strftime("%H:%M:%S", time.localtime(h["at"])) for h in history]
+    labels = [paris_time(datetime.fromtimestamp(h["at"], timezone.utc)) for h in history]
     charts = [
-        trend("Consumer lag", {"total": [h["lag"] for h in history]}, labels, unit="messages"),
+        trend("Consumer lag", {"total": [h["lag"] or 0 for h in history]}, labels, unit="messages"),
         trend("Throughput", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels,
               unit="events/s"),
         trend("Freshness since the worker started",

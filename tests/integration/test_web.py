@@ -279,3 +279,15 @@ def test_divergences_are_paged_sorted_searched_and_downloaded_masked_for_viewers
                       follow_redirects=False)
     assert answer.status_code == 303
     assert [d["status"] for d in app.get("/api/divergences").json() if d["id"] == ident] == ["accepted"]
+
+
+def test_the_streams_history_is_kept_in_the_database_and_survives_a_restart(app: TestClient, chain: Chain):
+    login(app, "viewer")
+    first = app.get("/api/streams").json()["history"]
+    assert len(first) == 1
+    settings = chain.settings().model_copy(update={"web_session_secret": secrets.token_urlsafe(40)})
+    with TestClient(create_app(settings, metrics_url=None, sample_every=3600)) as restarted:
+        login(restarted, "viewer")
+        history = restarted.get("/api/streams").json()["history"]
+        assert first[0]["at"] in [h["at"] for h in history], "the sample taken before the restart is gone"
+        assert "Consumer lag (messages)" in restarted.get("/streams").text
