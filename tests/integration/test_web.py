@@ -291,3 +291,26 @@ def test_the_streams_history_is_kept_in_the_database_and_survives_a_restart(app:
         history = restarted.get("/api/streams").json()["history"]
         assert first[0]["at"] in [h["at"] for h in history], "the sample taken before the restart is gone"
         assert "Consumer lag (messages)" in restarted.get("/streams").text
+
+
+def test_engineers_browse_open_and_replay_dead_letters(app: TestClient, chain: Chain):
+    from kafka import KafkaProducer
+
+    from common.kafka_admin import ensure_topics
+    from pipeline.app import dead_letter_topic
+
+    topic = dead_letter_topic(chain.name)
+    ensure_topics(chain.infra.kafka_bootstrap, [topic], 1)
+    producer = KafkaProducer(bootstrap_servers=chain.infra.kafka_bootstrap)
+    producer.send(topic, key=b'{"num_titre": "T1"}', value=b"not an envelope", headers=[
+        ("origin.topic", f"{chain.name}.agdref.titre".encode()), ("origin.partition", b"0"),
+        ("origin.offset", b"7"), ("error.reason", b"EVENEMENT_ILLISIBLE"), ("error.message", b"not JSON")]).get(10)
+    producer.close()
+    login(app, "viewer")
+    assert app.get("/dead-letters").status_code == 403
+    csrf = login(app, "engineer")
+    listed = app.get("/dead-letters").text
+    assert "Dead letters (1)" in listed and "EVENEMENT_ILLISIBLE" in listed and "agdref.titre[0]@7" in listed
+    assert "not an envelope" in app.get("/dead-letters/0").text
+    replayed = app.post("/dead-letters/replay", data={"reason": "after the decoder fix", "csrf": csrf}).text
+    assert "0 change(s) applied, 1 still unusable" in replayed
