@@ -19,6 +19,15 @@ def runs(anef: Engine) -> list[dict]:
         return store.runs(conn)
 
 
-def audit_log(anef: Engine, limit: int = 200) -> list[dict]:
+def audit_log(anef: Engine, limit: int = 200, who: str = "", action: str = "", target: str = "") -> list[dict]:
+    """The latest audit entries, newest first; ``who`` and ``target`` exact, ``action`` a prefix
+    (``login`` gives logins, failures and refusals)."""
+    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    if who:
+        query = query.where(audit.c.username == who)
+    if action:
+        query = query.where(audit.c.action.startswith(action, autoescape=True))
+    if target:
+        query = query.where(audit.c.target == target)
     with anef.connect() as conn:
-        return [dict(r) for r in conn.execute(select(audit).order_by(audit.c.id.desc()).limit(limit)).mappings()]
+        return [dict(r) for r in conn.execute(query).mappings()]

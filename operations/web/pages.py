@@ -305,7 +305,8 @@ def dead_letter_replay(request: Request, reason: str = Form(...), csrf: str = Fo
 
 
 @router.get("/admin")
-def admin(request: Request, viewer: User = Depends(require("admin"))) -> HTMLResponse:
+def admin(request: Request, who: str = "", action: str = "", target: str = "",
+          viewer: User = Depends(require("admin"))) -> HTMLResponse:
     ctx = context(request)
     with ctx.anef.connect() as conn:
         people = conn.execute(select(users.c.username, users.c.role, users.c.active, users.c.created_at)
@@ -313,7 +314,8 @@ def admin(request: Request, viewer: User = Depends(require("admin"))) -> HTMLRes
     rules = facts.current_criteria(ctx.anef)
     body = rules.body()
     return page(request, "admin.html", viewer, people=people, roles=ROLES, criteria=json.dumps(body, indent=1),
-                audit=facts.audit_log(ctx.anef, 100))
+                audit=facts.audit_log(ctx.anef, 200, who=who, action=action, target=target),
+                audit_filter={"who": who, "action": action, "target": target})
 
 
 @router.post("/admin/users")

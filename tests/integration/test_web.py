@@ -314,3 +314,14 @@ def test_engineers_browse_open_and_replay_dead_letters(app: TestClient, chain: C
     assert "not an envelope" in app.get("/dead-letters/0").text
     replayed = app.post("/dead-letters/replay", data={"reason": "after the decoder fix", "csrf": csrf}).text
     assert "0 change(s) applied, 1 still unusable" in replayed
+
+
+def test_the_admin_filters_the_audit_by_who_action_and_target(app: TestClient):
+    app.post("/login", data={"username": "viewer", "password": "wrong password!"})
+    login(app, "engineer")
+    login(app, "admin")
+    page = app.get("/admin?action=login.failed").text
+    audit = page.split('id="audit"', 1)[1]
+    assert "login.failed" in audit and "dossier.view" not in audit and ">login<" not in audit
+    assert audit.count("<tr>") == 2  # the header and the one failure
+    assert app.get("/admin?who=engineer&action=login").text.split('id="audit"', 1)[1].count("<tr>") == 2
