@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from common.db import engine
 from common.settings import Settings
-from operations.web import api, pages
+from operations.web import api, dead_letters, pages, sheet
 from operations.web.auth import Sessions
 from operations.web.deps import Context, LoginRequired, Sampler
 
@@ -48,6 +48,8 @@ def create_app(settings: Settings, metrics_url: str | None = None, sample_every:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(dead_letters.router)
+    app.include_router(sheet.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:

@@ -325,3 +325,20 @@ def test_the_admin_filters_the_audit_by_who_action_and_target(app: TestClient):
     assert "login.failed" in audit and "dossier.view" not in audit and ">login<" not in audit
     assert audit.count("<tr>") == 2  # the header and the one failure
     assert app.get("/admin?who=engineer&action=login").text.split('id="audit"', 1)[1].count("<tr>") == 2
+
+
+def test_a_scope_has_a_decision_sheet_to_print_and_sign_with_the_chains_head(app: TestClient, chain: Chain):
+    import shutil
+
+    csrf = login(app, "engineer")
+    assert app.post("/api/gonogo/evaluate", headers={"X-CSRF-Token": csrf}).status_code == 200
+    sheet = app.get("/gonogo/FRANCE/sheet")
+    assert sheet.status_code == 200 and "decision sheet" in sheet.text and "criteria version" in sheet.text
+    from evidence import store as evidence
+
+    with chain.anef.connect() as conn:
+        assert evidence.head(conn)[1] in sheet.text
+    assert app.get("/gonogo/99/sheet").status_code == 404
+    if shutil.which("chromium"):
+        pdf = app.get("/gonogo/FRANCE/sheet.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
