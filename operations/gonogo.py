@@ -119,6 +119,7 @@ def _at_most(value: float | None, limit: float) -> bool:
 
 def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Criteria) -> Verdict:
     report = f"/reconciliation/runs/{facts.run_id}" if facts.run_id else ""
+    here = f"&prefecture={scope}" if scope != COUNTRY else ""  # evidence filtered to the scope
     coverage = facts.active_in_anef / facts.active_in_agdref if facts.active_in_agdref else 1.0
     nights = facts.divergence_rates[-criteria.divergence_rate_nights:]
     worst = max(nights) if len(nights) >= criteria.divergence_rate_nights else None
@@ -126,13 +127,13 @@ def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Crit
         Criterion("rights_at_risk", "persons with a right at risk (rights ledger, read at evaluation)",
                   facts.rights_at_risk, criteria.rights_at_risk_max,
                   _at_most(facts.rights_at_risk, criteria.rights_at_risk_max),
-                  f"/reconciliation?kind=right_missing; /reconciliation?kind=right_weaker; {report}"),
+                  f"/reconciliation?kind=right_missing{here}; /reconciliation?kind=right_weaker{here}; {report}"),
         Criterion("coverage", "persons holding a right in AGDREF migrated, neither parked nor held", round(coverage, 6), criteria.coverage_min,
                   coverage >= criteria.coverage_min,
                   f"{facts.active_in_anef:,} of {facts.active_in_agdref:,} persons; {report}"),
         Criterion("critical_divergences", "critical divergences open", facts.critical_open,
                   criteria.critical_divergences_max, facts.critical_open <= criteria.critical_divergences_max,
-                  f"/reconciliation?severity=critical; {report}"),
+                  f"/reconciliation?severity=critical{here}; {report}"),
         Criterion("divergence_rate", f"worst divergence rate over the last {criteria.divergence_rate_nights} nights",
                   worst, criteria.divergence_rate_max, _at_most(worst, criteria.divergence_rate_max),
                   f"{len(nights)} nights measured; {report}"),
@@ -143,11 +144,11 @@ def evaluate(scope: str, facts: ScopeFacts, streams: StreamFacts, criteria: Crit
                   _at_most(streams.lag, criteria.lag_max), "/streams"),
         Criterion("parked_triaged", "parked dossiers not triaged", facts.parked_untriaged,
                   criteria.parked_untriaged_max, facts.parked_untriaged <= criteria.parked_untriaged_max,
-                  "/reconciliation?kind=parked"),
+                  f"/reconciliation?kind=parked{here}"),
         Criterion("anef_writes_explained", "ANEF writes on migrated rows left unexplained",
                   facts.unexplained_anef_writes, criteria.unexplained_anef_writes_max,
                   facts.unexplained_anef_writes <= criteria.unexplained_anef_writes_max,
-                  "/reconciliation?kind=conflict; /reconciliation?kind=field_mismatch"),
+                  f"/reconciliation?kind=conflict{here}; /reconciliation?kind=field_mismatch{here}"),
         Criterion("current_mapping", "dossiers made by an older mapping than the one running",
                   facts.made_by_older_mapping, criteria.outdated_mapping_max,
                   facts.made_by_older_mapping <= criteria.outdated_mapping_max,

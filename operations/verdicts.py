@@ -156,13 +156,25 @@ def verdict_history(anef: Engine, scope: str, limit: int = 50) -> list[dict]:
                                               .limit(limit)).mappings()]
 
 
-def measured_streams(settings, agdref: Engine, anef: Engine, metrics_url: str | None = None) -> StreamFacts:
-    """Freshness and lag as ``agdref-anef status`` sees them now; a source that does not answer
-    leaves its fact unmeasured (its criterion fails: no GO on missing evidence)."""
+def measured_streams(settings, agdref: Engine, anef: Engine, metrics_url: str | None = None,
+                     window_seconds: float = 10.0) -> StreamFacts:
+    """Freshness (``operations.freshness``: over a window of ``window_seconds`` between two looks)
+    and lag as ``agdref-anef status`` sees them; a source that does not answer leaves its fact
+    unmeasured (its criterion fails: no GO on missing evidence)."""
+    import time
+
+    from operations.freshness import window_p99
     from operations.status import gather
 
     url = metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"
-    look = gather(settings, agdref, anef, url)
+    first = gather(settings, agdref, anef, url)
+    time.sleep(window_seconds)
+    look = gather(settings, agdref, anef, url, first)
     kafka_failed = any(p.startswith("kafka") for p in look.problems)
-    return StreamFacts(look.worker.get("freshness_p99_seconds") if look.worker.get("reachable") else None,
-                       None if kafka_failed or not look.partitions else look.lag)
+    lag = None if kafka_failed or not look.partitions else look.lag
+    freshness = None
+    if first.worker.get("reachable") and look.worker.get("reachable"):
+        buckets = [{float(k): v for k, v in s.worker["freshness_buckets"].items()} for s in (first, look)]
+        quiet = lag == 0 and not (look.anef or {}).get("dossiers_waiting")
+        freshness = window_p99(buckets[0], buckets[1], quiet)
+    return StreamFacts(freshness, lag)

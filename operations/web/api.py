@@ -6,7 +6,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from common import prometheus_text as prom
+from operations.freshness import window_p99
 from common.log import pseudonym
 from operations.gonogo import StreamFacts
 from operations.web import facts
@@ -46,11 +46,8 @@ def recent_freshness_p99(samples: list) -> float | None:
     latest = usable[-1]
     older = [s for s in usable if s.taken_at <= latest.taken_at - FRESHNESS_WINDOW_SECONDS] or usable[:1]
     buckets = lambda s: {float(k): v for k, v in s.worker["freshness_buckets"].items()}  # noqa: E731
-    window = prom.difference(buckets(latest), buckets(older[-1]))
-    if not window or not window[max(window)]:
-        quiet = latest.lag == 0 and not (latest.anef or {}).get("dossiers_waiting")
-        return 0.0 if quiet else None
-    return prom.percentile(window, 0.99)
+    quiet = latest.lag == 0 and not (latest.anef or {}).get("dossiers_waiting")
+    return window_p99(buckets(older[-1]), buckets(latest), quiet)
 
 
 def stream_facts(request: Request) -> StreamFacts:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.gonogo import Criteria, ScopeFacts, StreamFacts, evaluate
+from operations.gonogo import COUNTRY, Criteria, ScopeFacts, StreamFacts, evaluate
 
 CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text()))
 GOOD = ScopeFacts(active_in_agdref=10_000, active_in_anef=10_000, critical_open=0,
@@ -77,3 +77,19 @@ def test_each_failing_criterion_is_explained_in_a_sentence_with_its_distance_to_
     assert "99.8000% of the persons" in why["coverage"] and "0.1000% short" in why["coverage"]
     assert "not measured (1 nights measured)" in why["divergence_rate"]
     assert all(explain(c) == "holds" for c in failed.criteria if c.ok)
+
+
+def test_freshness_is_the_p99_of_a_recent_window_and_zero_only_when_nothing_is_late():
+    from operations.freshness import window_p99
+
+    before = {0.1: 100.0, 1.0: 100.0, 60.0: 1000.0, float("inf"): 1000.0}  # a backfill's minutes, long ago
+    after = {0.1: 190.0, 1.0: 200.0, 60.0: 1100.0, float("inf"): 1100.0}   # 100 dossiers since, all within 1 s
+    assert window_p99(before, after, quiet=False) <= 1.0
+    assert window_p99(after, after, quiet=True) == 0.0
+    assert window_p99(after, after, quiet=False) is None
+
+
+def test_a_prefectures_evidence_links_are_filtered_to_it():
+    verdict = evaluate("13", GOOD, STREAMS, CRITERIA)
+    assert "/reconciliation?kind=right_missing&prefecture=13" in verdict.criteria[0].evidence
+    assert "prefecture=" not in evaluate(COUNTRY, GOOD, STREAMS, CRITERIA).criteria[0].evidence
