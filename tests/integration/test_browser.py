@@ -26,10 +26,34 @@ PASSWORD = "correct horse battery"
 QUIET = StreamFacts(freshness_p99_seconds=0.0, lag=0)
 
 
+AXE_VERSION = "4.14.1"  # axe-core, from the npm registry (into .cache/npm, never committed)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> str:
     ensure_debian_packages("chromium", check="chromium")
     return "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe-core's script, to inject into each page (accessibility rules, run in the browser)."""
+    import subprocess
+
+    folder = Path(__file__).parents[2] / ".cache" / "npm"
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(folder), f"axe-core@{AXE_VERSION}"],
+                       check=True, capture_output=True, timeout=300)
+    return script.read_text()
+
+
+def serious_violations(page, axe: str) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now ("rule: how many nodes")."""
+    page.add_script_tag(content=axe)
+    return page.evaluate("""async () => (await axe.run()).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => v.id + ': ' + v.nodes.length + ' (' + v.nodes[0].target.join(' ') + ')')""")
 
 
 def _prefectures(chain: Chain) -> tuple[str, str]:
@@ -43,7 +67,7 @@ def _prefectures(chain: Chain) -> tuple[str, str]:
     return going[0], parked[0]
 
 
-def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chromium: str):
+def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chromium: str, axe: str):
     from playwright.sync_api import expect, sync_playwright
 
     metrics, port = free_port(), free_port()
@@ -70,7 +94,14 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # bypass_csp: the pages allow only their own scripts; axe-core is injected by the test
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True).new_page()
+        inaccessible: dict[str, list[str]] = {}
+
+        def check_accessibility(name: str) -> None:
+            found = serious_violations(page, axe)
+            if found:
+                inaccessible[name] = found
 
         def log_in(name: str) -> None:
             page.goto(f"{base}/login")
@@ -86,6 +117,7 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         page.goto(f"{base}/reconciliation")
         expect(page).to_have_url(f"{base}/login")  # nothing without a login
         page.screenshot(path=str(shots / "login.png"))
+        check_accessibility("login")
         page.fill("#username", "engineer")
         page.fill("#password", "not the password")
         page.click("button[type=submit]")
@@ -95,9 +127,10 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         log_in("viewer")
         expect(page.locator("#overview")).to_contain_text("persons migrated")
         page.screenshot(path=str(shots / "streams.png"), full_page=True)
+        check_accessibility("streams")
         page.goto(f"{base}/reconciliation")
         table = page.locator("#divergences").inner_text()
-        assert "p:" in table and not re.search(r"\b\d{10}\b", table)
+        assert "p:" in table and not re.search(r"(?<![:\w])\d{10}\b", table)  # a pseudonym may be all digits
         assert page.locator("#divergences form").count() == 0
         assert page.goto(f"{base}/admin").status == 403
         page.goto(f"{base}/streams")
@@ -110,17 +143,19 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         expect(page.locator(f"#scope-{parked}")).to_contain_text("NO-GO")
         assert "NO-GO" not in page.locator(f"#scope-{going}").inner_text()
         page.screenshot(path=str(shots / "gonogo-no-go.png"), full_page=True)
+        check_accessibility("gonogo")
         page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
         page.screenshot(path=str(shots / "reconciliation.png"), full_page=True)
+        check_accessibility("reconciliation")
         assert page.locator("#divergences tr").count() >= 2
         decided = 0
         while True:  # accept every parked dossier of the prefecture, with a reason: triaged
             page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
-            forms = page.locator("#divergences form[action$='/accept']")
+            forms = page.locator("#divergences form:has(button[value=accept])")
             if forms.count() == 0:
                 break
             forms.first.locator("input[name=reason]").fill("triaged: the legacy date is being corrected")
-            forms.first.locator("button").click()
+            forms.first.locator("button[value=accept]").click()
             decided += 1
         assert decided >= 1
         expect(page.locator("#divergences")).to_contain_text("accepted by engineer")
@@ -129,6 +164,7 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         expect(page.locator("h1")).to_contain_text(number)
         expect(page.locator("#legacy-rows")).to_contain_text("etranger")  # a parked dossier: its legacy rows
         page.screenshot(path=str(shots / "dossier.png"), full_page=True)
+        check_accessibility("dossier")
         page.goto(f"{base}/gonogo")
         page.click("text=Evaluate now")
         expect(page.locator(f"#scope-{parked}")).to_contain_text("GO")
@@ -144,7 +180,14 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         page.goto(f"{base}/admin")
         expect(page.locator("#audit")).to_contain_text("divergence.accept")
         page.screenshot(path=str(shots / "admin.png"), full_page=True)
+        check_accessibility("admin")
+        page.goto(f"{base}/gonogo/FRANCE/sheet")
+        page.screenshot(path=str(shots / "decision-sheet.png"), full_page=True)
+        check_accessibility("decision sheet")
+        page.goto(f"{base}/dead-letters")
+        check_accessibility("dead letters")
         browser.close()
+    assert not inaccessible, f"axe-core finds serious or critical accessibility violations: {inaccessible}"
     with chain.anef.connect() as conn:
         decided = conn.execute(text("SELECT count(*) FROM web.audit WHERE username = 'engineer'"
                                     " AND action = 'divergence.accept'")).scalar_one()
