@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from operations.freshness import window_p99
@@ -69,11 +69,15 @@ def runs(request: Request, _: User = Depends(require("viewer"))) -> list[dict]:
 
 
 @router.get("/divergences")
-def divergences(request: Request, kind: Kind | None = None, severity: Severity | None = None,
-                prefecture: str | None = None, viewer: User = Depends(require("viewer"))) -> list[dict]:
+def divergences(request: Request, response: Response, kind: Kind | None = None, severity: Severity | None = None,
+                prefecture: str | None = None, sort: str = "severity", offset: int = Query(0, ge=0),
+                limit: int = Query(100, ge=1, le=1000), viewer: User = Depends(require("viewer"))) -> list[dict]:
+    """Open divergences, one page at a time (``offset``, ``limit``; the total in ``X-Total-Count``)."""
     ctx = context(request)
-    rows = facts.divergences(ctx.anef, kind=kind.value if kind else None,
-                             severity=severity.value if severity else None, prefecture=prefecture)
+    with ctx.anef.connect() as conn:
+        rows, total = store.page_of_divergences(conn, None, sort, offset, limit, kind=kind.value if kind else None,
+                                                severity=severity.value if severity else None, prefecture=prefecture)
+    response.headers["X-Total-Count"] = str(total)
     return [shown(r, viewer, ctx.settings.pii_pseudonym_key) for r in rows]
 
 

@@ -9,11 +9,6 @@ from reconciliation import store
 from schemas.web_tables import audit
 
 
-def divergences(anef: Engine, **filters) -> list[dict]:
-    with anef.connect() as conn:
-        return store.open_divergences(conn, **filters)
-
-
 def runs(anef: Engine) -> list[dict]:
     with anef.connect() as conn:
         return store.runs(conn)
