@@ -17,7 +17,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from common.log import pseudonym
 from reconciliation.charts import COLOURS, bars, trend
 from reconciliation.divergence import Kind, Severity, for_everyone
 
