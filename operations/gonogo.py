@@ -113,6 +113,24 @@ def explain(criterion: "Criterion") -> str:
         value=criterion.value, threshold=criterion.threshold, gap=gap)
 
 
+# The criteria whose value must rise to pass; every other one must fall.
+LARGER_IS_BETTER = frozenset({"coverage"})
+
+
+def trend(name: str, values: list[float | None]) -> str:
+    """How a criterion moved over the last nights (oldest first), in words: the director reads
+    whether a NO-GO is on its way to GO or drifting away."""
+    measured = [v for v in values if v is not None]
+    if len(measured) < 2:
+        return "first night measured" if measured else "never measured"
+    first, last = measured[0], measured[-1]
+    span = f"over {len(measured)} nights ({first:g} → {last:g})"
+    if last == first:
+        return f"unchanged {span}"
+    better = last > first if name in LARGER_IS_BETTER else last < first
+    return f"{'improving' if better else 'worsening'} {span}"
+
+
 def _at_most(value: float | None, limit: float) -> bool:
     return value is not None and value <= limit
 

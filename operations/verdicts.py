@@ -156,6 +156,21 @@ def verdict_history(anef: Engine, scope: str, limit: int = 50) -> list[dict]:
                                               .limit(limit)).mappings()]
 
 
+def criterion_nights(anef: Engine, scope: str, nights: int = 7) -> dict[str, list[float | None]]:
+    """Each criterion's value on the scope's last ``nights`` evaluated days (the latest verdict of
+    each Paris day), oldest first: the trend the go/no-go page shows next to a failing criterion."""
+    with anef.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT * FROM (SELECT DISTINCT ON (night) night, criteria FROM (SELECT (at AT TIME ZONE 'Europe/Paris')::date"
+            " AS night, id, criteria FROM web.verdict WHERE scope = :scope) v ORDER BY night DESC, id DESC) d"
+            " ORDER BY night DESC LIMIT :nights"), {"scope": scope, "nights": nights}).all()
+    found: dict[str, list[float | None]] = {}
+    for _, criteria in reversed(rows):
+        for c in criteria:
+            found.setdefault(c["name"], []).append(c["value"])
+    return found
+
+
 def measured_streams(settings, agdref: Engine, anef: Engine, metrics_url: str | None = None,
                      window_seconds: float = 10.0) -> StreamFacts:
     """Freshness (``operations.freshness``: over a window of ``window_seconds`` between two looks)

@@ -99,21 +99,32 @@ def dossier(numero: str, request: Request, viewer: User = Depends(require("engin
 
 
 def decide(request: Request, ident: int, decision: Decision, user: User, token: str | None, action: str) -> dict:
+    decide_many(request, [ident], decision, user, token, action)
+    return {"id": ident, "status": "accepted" if action == "accept" else "resolved", "by": user.name}
+
+
+def decide_many(request: Request, idents: list[int], decision: Decision, user: User, token: str | None,
+                action: str) -> None:
+    """Accepts or resolves every listed divergence with one reason, in one transaction: one refused
+    (not found, or a critical rights divergence an engineer may not accept) and none is decided.
+    Each decision is audited on its own."""
     if not csrf_ok(user.csrf, token):
         raise HTTPException(403, "missing or wrong CSRF token")
+    if not idents:
+        raise HTTPException(400, "no divergence selected")
     anef = context(request).anef
     try:
         with anef.begin() as conn:
-            if action == "accept":
-                store.accept(conn, ident, user.name, decision.reason, admin=user.can("admin"))
-            else:
-                store.resolve(conn, ident, user.name, decision.reason)
-            facts.record_audit(conn, user.name, f"divergence.{action}", f"divergence {ident}", decision.reason)
+            for ident in idents:
+                if action == "accept":
+                    store.accept(conn, ident, user.name, decision.reason, admin=user.can("admin"))
+                else:
+                    store.resolve(conn, ident, user.name, decision.reason)
+                facts.record_audit(conn, user.name, f"divergence.{action}", f"divergence {ident}", decision.reason)
     except DivergenceNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise HTTPException(404, f"{exc}; nothing was decided" if len(idents) > 1 else str(exc)) from None
     except DecisionRefused as exc:
-        raise HTTPException(403, str(exc)) from None
-    return {"id": ident, "status": "accepted" if action == "accept" else "resolved", "by": user.name}
+        raise HTTPException(403, f"{exc}; nothing was decided" if len(idents) > 1 else str(exc)) from None
 
 
 @router.post("/divergences/{ident}/accept")

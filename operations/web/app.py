@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from common.db import engine
 from common.settings import Settings
-from operations.web import api, dead_letters, pages, sheet
+from operations.web import api, dead_letters, errors, pages, sheet
 from operations.web.auth import Sessions
 from operations.web.deps import Context, LoginRequired, Sampler
 
@@ -51,6 +51,8 @@ def create_app(settings: Settings, metrics_url: str | None = None, sample_every:
     app.include_router(dead_letters.router)
     app.include_router(sheet.router)
 
+    errors.install(app)
+
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
@@ -62,6 +64,7 @@ def create_app(settings: Settings, metrics_url: str | None = None, sample_every:
         if request.method == "POST" and not _same_origin(request):
             # a form posted from another site (login CSRF included): refused before anything runs
             return PlainTextResponse("cross-origin request refused", status_code=403)
+        await errors.remember_form(request)
         response = await call_next(request)
         if not request.url.path.startswith("/static/"):
             # pages and answers carry personal data: never kept by a browser or a proxy

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -226,6 +226,31 @@ def resolve_conflict(numero: str, request: Request, keep: str = Form(...), reaso
     return back(f"/dossiers/{numero}")
 
 
+def _to_the_list(request: Request) -> RedirectResponse:
+    """Back to the list as the engineer left it (filters, sort and page kept)."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc == request.headers.get("host") and came_from.path == "/reconciliation":
+        return back(f"/reconciliation?{came_from.query}" if came_from.query else "/reconciliation")
+    return back("/reconciliation")
+
+
+def _decision(reason: str) -> api.Decision:
+    try:
+        return api.Decision(reason=reason)
+    except ValueError:
+        raise HTTPException(400, "a reason of 3 to 2,000 characters is required") from None
+
+
+@router.post("/divergences/bulk")
+def decide_many(request: Request, ids: list[int] = Form([]), decision: str = Form(...), reason: str = Form(...),
+                csrf: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
+    """Bulk triage: the ticked divergences accepted or resolved with one reason, all or none."""
+    if decision not in ("accept", "resolve"):
+        raise HTTPException(400, "accept or resolve")
+    api.decide_many(request, ids, _decision(reason), viewer, csrf, decision)
+    return _to_the_list(request)
+
+
 @router.post("/divergences/{ident}/{action}")
 def decide(ident: int, action: str, request: Request, reason: str = Form(...), csrf: str = Form(""),
            decision: str = Form(""), viewer: User = Depends(require("engineer"))) -> RedirectResponse:
@@ -233,8 +258,8 @@ def decide(ident: int, action: str, request: Request, reason: str = Form(...), c
     action = decision or action
     if action not in ("accept", "resolve"):
         raise HTTPException(404, "unknown decision")
-    api.decide(request, ident, api.Decision(reason=reason), viewer, csrf, action)
-    return back("/reconciliation")
+    api.decide(request, ident, _decision(reason), viewer, csrf, action)
+    return _to_the_list(request)
 
 
 @router.get("/gonogo")
@@ -245,10 +270,13 @@ def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(requir
     data = api.gonogo(request, viewer)
     with context(request).anef.connect() as conn:
         chain = evidence.head(conn)
-    from operations.gonogo import Criterion, explain
+    from operations.gonogo import Criterion, explain, trend
+    from operations.verdicts import criterion_nights
 
+    nights = criterion_nights(context(request).anef, scope)
+    trends = {name: (values, trend(name, values)) for name, values in nights.items()}
     return page(request, "gonogo.html", viewer, verdicts=data["verdicts"], criteria=data["criteria"], scope=scope,
-                history=api.history(scope, request, viewer), chain=chain,
+                history=api.history(scope, request, viewer), chain=chain, trends=trends,
                 explain=lambda c: explain(Criterion(**{k: c[k] for k in Criterion.__dataclass_fields__})),
                 names={code: d.nom for code, d in departments().items()} | {"undetermined": "prefecture undetermined"})
 

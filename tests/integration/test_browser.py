@@ -148,16 +148,17 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         page.screenshot(path=str(shots / "reconciliation.png"), full_page=True)
         check_accessibility("reconciliation")
         assert page.locator("#divergences tr").count() >= 2
-        decided = 0
-        while True:  # accept every parked dossier of the prefecture, with a reason: triaged
-            page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
-            forms = page.locator("#divergences form:has(button[value=accept])")
-            if forms.count() == 0:
-                break
-            forms.first.locator("input[name=reason]").fill("triaged: the legacy date is being corrected")
-            forms.first.locator("button[value=accept]").click()
-            decided += 1
-        assert decided >= 1
+        # one parked dossier accepted from its row's form, the rest ticked at once with one reason
+        page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
+        first = page.locator("#divergences form:has(button[value=accept])").first
+        first.locator("input[name=reason]").fill("triaged: the legacy date is being corrected")
+        first.locator("button[value=accept]").click()
+        page.goto(f"{base}/reconciliation?kind=parked&prefecture={parked}")
+        page.check("#tick-all")
+        page.fill("#bulk input[name=reason]", "triaged in bulk: the legacy dates are being corrected")
+        page.click("#bulk button[value=accept]")
+        expect(page.locator("h1")).to_contain_text("Reconciliation")
+        assert page.locator("#divergences form:has(button[value=accept])").count() == 0
         expect(page.locator("#divergences")).to_contain_text("accepted by engineer")
         number = page.locator("#divergences a").first.inner_text()
         page.click(f"text={number}")
@@ -165,6 +166,10 @@ def test_login_roles_a_decision_and_go_no_go_in_a_real_browser(chain: Chain, chr
         expect(page.locator("#legacy-rows")).to_contain_text("etranger")  # a parked dossier: its legacy rows
         page.screenshot(path=str(shots / "dossier.png"), full_page=True)
         check_accessibility("dossier")
+        assert page.goto(f"{base}/dossiers/0000000000").status == 404
+        expect(page.locator("#why")).to_contain_text("no such dossier")
+        page.screenshot(path=str(shots / "error.png"), full_page=True)
+        check_accessibility("error page")
         page.goto(f"{base}/gonogo")
         page.click("text=Evaluate now")
         expect(page.locator(f"#scope-{parked}")).to_contain_text("GO")

@@ -93,3 +93,13 @@ def test_a_prefectures_evidence_links_are_filtered_to_it():
     verdict = evaluate("13", GOOD, STREAMS, CRITERIA)
     assert "/reconciliation?kind=right_missing&prefecture=13" in verdict.criteria[0].evidence
     assert "prefecture=" not in evaluate(COUNTRY, GOOD, STREAMS, CRITERIA).criteria[0].evidence
+
+
+def test_a_criterion_trend_says_whether_it_moves_towards_its_threshold():
+    from operations.gonogo import trend
+
+    assert trend("critical_divergences", [5, 3, 1]) == "improving over 3 nights (5 → 1)"
+    assert trend("critical_divergences", [1, None, 4]) == "worsening over 2 nights (1 → 4)"
+    assert trend("coverage", [0.97, 0.99]) == "improving over 2 nights (0.97 → 0.99)"
+    assert trend("lag", [7, 7]) == "unchanged over 2 nights (7 → 7)"
+    assert trend("lag", [7]) == "first night measured" and trend("freshness", [None]) == "never measured"
