@@ -1,12 +1,11 @@
 """Reading Prometheus' text exposition (a worker's /metrics page): samples, histograms, quantiles.
-Pure, except ``scrape``."""
+The text is parsed by ``prometheus_client.parser`` (escapes, timestamps, exemplars: the format's
+own reader); this module only sums and interpolates. Pure, except ``scrape``."""
 from __future__ import annotations
 
-import re
 import urllib.request
 
-_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([0-9.eE+-]+|NaN|\+Inf|-Inf)$', re.M)
-_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def scrape(url: str, timeout: float = 2.0) -> str:
@@ -18,9 +17,10 @@ def scrape(url: str, timeout: float = 2.0) -> str:
 
 
 def samples(page: str, name: str) -> list[tuple[dict[str, str], float]]:
-    """Every sample of the metric ``name``: (labels, value)."""
-    return [(dict(_LABEL.findall(labels or "")), float(value)) for metric, labels, value in _SAMPLE.findall(page)
-            if metric == name]
+    """Every sample named ``name`` (a counter's ``…_total``, a histogram's ``…_bucket``): (labels, value).
+    A page that is not the text format raises ``ValueError``."""
+    return [(dict(sample.labels), float(sample.value)) for family in text_string_to_metric_families(page)
+            for sample in family.samples if sample.name == name]
 
 
 def total(page: str, name: str, **where: str) -> float:

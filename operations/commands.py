@@ -29,9 +29,12 @@ def status(watch: bool, interval: float, as_json: bool, metrics_url: str | None)
     try:
         first = gather(settings, agdref, anef, url)
         if as_json:
-            time.sleep(1.0)  # a second look gives the throughput
-            click.echo(json.dumps(gather(settings, agdref, anef, url, first).as_json(), indent=1, default=str))
-            raise SystemExit(1 if first.problems else 0)
+            # a second look gives the throughput; not when a source is down (the answer is due now)
+            if not first.problems:
+                time.sleep(1.0)
+            last = first if first.problems else gather(settings, agdref, anef, url, first)
+            click.echo(json.dumps(last.as_json(), indent=1, default=str))
+            raise SystemExit(1 if last.problems else 0)
         if not watch:
             Console(width=150).print(render(first))
             raise SystemExit(1 if first.problems else 0)

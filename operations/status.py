@@ -8,9 +8,10 @@ never as zero. No personal data: counts, positions and reasons only.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Engine, text
 
@@ -108,29 +109,59 @@ def _anef(anef: Engine) -> tuple[dict, dict]:
     return figures, last
 
 
-def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str | None,
-           previous: Status | None = None) -> Status:
-    """One look at everything. With ``previous`` (the last look of ``--watch``), throughput is the
-    rate between the two. Blocking; a source that fails is listed in ``problems``."""
-    now = Status(time.time())
-    for name, step in (("connector", lambda: setattr(now, "connector", _connector(agdref, settings))),
-                       ("kafka", lambda: setattr(now, "partitions", _partitions(settings))),
-                       ("anef", lambda: _set_anef(now, anef))):
+# A look answers within this many seconds whatever is down: Prometheus gives up a scrape at 10 s
+# (every series would vanish exactly when they matter) and an engineer's `status` must not hang.
+# Sources are read side by side; one that has not answered in time is reported, not waited for.
+LOOK_SECONDS = 2.5
+
+
+def _bounded(sources: dict[str, Callable[[], Any]], seconds: float) -> tuple[dict[str, Any], list[str]]:
+    """Runs every source in a daemon thread of its own; returns what answered within ``seconds``
+    and a problem for each source that failed or did not answer (its thread is left to finish or
+    time out on its own: a daemon never holds the process at exit)."""
+    answers: dict[str, Any] = {}
+    failures: dict[str, str] = {}
+
+    def run(name: str, read: Callable[[], Any]) -> None:
         try:
-            step()
+            answers[name] = read()
         except Exception as exc:  # noqa: BLE001 - a status reports what it cannot reach
-            now.problems.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            failures[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+    threads = {name: threading.Thread(target=run, args=(name, read), name=f"status-{name}", daemon=True)
+               for name, read in sources.items()}
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for thread in threads.values():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    found = {name: answers[name] for name in sources if name in answers and not threads[name].is_alive()}
+    problems = [f"{name}: {failures[name]}" if name in failures else f"{name}: no answer within {seconds:g} s"
+                for name in sources if name not in found]
+    return found, problems
+
+
+def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str | None,
+           previous: Status | None = None, seconds: float = LOOK_SECONDS) -> Status:
+    """One look at everything, within ``seconds`` whatever is down. With ``previous`` (the last
+    look of ``--watch``), throughput is the rate between the two. A source that fails or does not
+    answer in time is listed in ``problems`` and its facts stay empty (never zero)."""
+    now = Status(time.time())
+    sources: dict[str, Callable[[], Any]] = {"connector": lambda: _connector(agdref, settings),
+                                             "kafka": lambda: _partitions(settings), "anef": lambda: _anef(anef)}
     if metrics_url:
-        now.worker, _ = _worker(metrics_url)
-        if not now.worker["reachable"]:
+        sources["worker metrics"] = lambda: _worker(metrics_url)[0]
+    found, now.problems = _bounded(sources, seconds)
+    now.connector = found.get("connector", {})
+    now.partitions = found.get("kafka", [])
+    now.anef, now.reconciliation = found.get("anef", ({}, {}))
+    if metrics_url:
+        now.worker = found.get("worker metrics", {"reachable": False, "url": metrics_url})
+        if "worker metrics" in found and not now.worker["reachable"]:
             now.problems.append(f"worker metrics: nothing answers at {metrics_url}")
     if previous is not None:
-        seconds = max(1e-6, now.taken_at - previous.taken_at)
+        seconds_between = max(1e-6, now.taken_at - previous.taken_at)
         committed = sum(p["committed"] or 0 for p in now.partitions)
         before = sum(p["committed"] or 0 for p in previous.partitions)
-        now.throughput = {"events_per_second": round((committed - before) / seconds, 1)}
+        now.throughput = {"events_per_second": round((committed - before) / seconds_between, 1)}
     return now
-
-
-def _set_anef(status: Status, anef: Engine) -> None:
-    status.anef, status.reconciliation = _anef(anef)

@@ -182,9 +182,10 @@ def measured_streams(settings, agdref: Engine, anef: Engine, metrics_url: str | 
     from operations.status import gather
 
     url = metrics_url or f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"
-    first = gather(settings, agdref, anef, url)
+    # a verdict is not a scrape: its looks may take longer than a status before calling a source down
+    first = gather(settings, agdref, anef, url, seconds=15)
     time.sleep(window_seconds)
-    look = gather(settings, agdref, anef, url, first)
+    look = gather(settings, agdref, anef, url, first, seconds=15)
     kafka_failed = any(p.startswith("kafka") for p in look.problems)
     lag = None if kafka_failed or not look.partitions else look.lag
     freshness = None

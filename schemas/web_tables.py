@@ -13,7 +13,7 @@ ROLES = ("viewer", "engineer", "admin")
 user = Table(
     "user", metadata,
     Column("username", Text, primary_key=True),
-    Column("password_hash", Text, nullable=False),   # scrypt, salted (operations/web/auth.py)
+    Column("password_hash", Text, nullable=False),   # Argon2id with its parameters (operations/web/passwords.py)
     Column("role", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),

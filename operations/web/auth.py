@@ -1,11 +1,12 @@
 """Users, passwords, sessions and CSRF for the web application.
 
-- Passwords: scrypt with a random salt per user (the standard library's, no dependency).
+- Passwords: Argon2id with their parameters in the stored hash (``operations.web.passwords``),
+  re-hashed at login when the parameters were raised.
 - Sessions: kept in the database (``web.session``), named by a cookie signed with
   ``WEB_SESSION_SECRET`` (itsdangerous), valid ``SESSION_HOURS``; HttpOnly, SameSite=Strict,
   Secure behind TLS. Logout revokes the session; a password or role change, a deactivation or a
   deletion revokes every session of the user.
-- Logins: the same work for a known and an unknown name (one scrypt each); more than
+- Logins: the same work for a known and an unknown name (one Argon2id each); more than
   ``FAILED_PER_USER`` failures for a name, or ``FAILED_PER_ADDRESS`` from an address, in
   ``THROTTLE_MINUTES`` refuse further attempts for a while; every login, failure and logout is audited.
 - CSRF: every form carries the session's token, every state-changing request (form or JSON) must
@@ -14,7 +15,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, func, insert, select, text, update
 
+from operations.web import passwords
 from schemas.web_tables import ROLES, session, user
 
 SESSION_COOKIE = "agdref_anef_session"
 SESSION_HOURS = 8
 THROTTLE_MINUTES, FAILED_PER_USER, FAILED_PER_ADDRESS = 15, 5, 20
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 
 
 @dataclass(frozen=True)
@@ -41,19 +41,6 @@ class User:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    return f"scrypt${salt.hex()}${hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT).hex()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        _, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    return hmac.compare_digest(hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT).hex(), digest)
-
-
 def add_user(conn: Connection, name: str, password: str, role: str, replace: bool = True) -> None:
     """Create a user, or (``replace``) change an existing one's password and role, which revokes
     their sessions. Raises ValueError for an unknown role, a blank name, a short password, an
@@ -64,7 +51,7 @@ def add_user(conn: Connection, name: str, password: str, role: str, replace: boo
         raise ValueError("a user name is not blank and has no surrounding spaces")
     if len(password) < 12:
         raise ValueError("a password has at least 12 characters")
-    row = {"username": name, "password_hash": hash_password(password), "role": role, "active": True}
+    row = {"username": name, "password_hash": passwords.hashed(password), "role": role, "active": True}
     existing = conn.execute(select(user.c.role).where(user.c.username == name)).first()
     if existing is not None:
         if not replace:
@@ -78,8 +65,8 @@ def add_user(conn: Connection, name: str, password: str, role: str, replace: boo
 
 
 # A hash to check an unknown name's password against: computed once, so that a login costs one
-# scrypt whether the name exists or not (two for an unknown name told names apart by time).
-_NOBODY = hash_password(secrets.token_urlsafe(16))
+# One hash checked whether the name exists or not (two for an unknown name told names apart by time).
+_NOBODY = passwords.hashed(secrets.token_urlsafe(16))
 
 
 def authenticate(conn: Connection, name: str, password: str) -> str | None:
@@ -87,8 +74,12 @@ def authenticate(conn: Connection, name: str, password: str) -> str | None:
     time is spent either way: no way to tell a wrong name from a wrong password)."""
     row = conn.execute(select(user.c.password_hash, user.c.role).where(user.c.username == name,
                                                                         user.c.active)).first()
-    matched = password_matches(password, row.password_hash if row else _NOBODY)
-    return row.role if row is not None and matched else None
+    matched = passwords.matches(password, row.password_hash if row else _NOBODY)
+    if row is None or not matched:
+        return None
+    if passwords.outdated(row.password_hash):
+        conn.execute(update(user).where(user.c.username == name).values(password_hash=passwords.hashed(password)))
+    return row.role
 
 
 def throttled(conn: Connection, name: str, address: str) -> bool:
