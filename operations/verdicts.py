@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from pathlib import Path
+from importlib import resources
 
 from sqlalchemy import Engine, func, insert, select, text
 
@@ -23,7 +23,8 @@ from rights import ledger as rights_ledger
 from rights.identity import anef_scope
 from schemas.web_tables import audit, criteria, verdict
 
-INITIAL_CRITERIA = Path(__file__).resolve().parents[1] / "deploy" / "gonogo" / "criteria.json"
+# The first version of the criteria, package data (read where the package is installed, a wheel included).
+INITIAL_CRITERIA = resources.files("operations").joinpath("data/criteria.json")
 
 
 def record_audit(conn, username: str, action: str, target: str, reason: str, detail: dict | None = None) -> None:
@@ -36,9 +37,9 @@ def current_criteria(anef: Engine) -> Criteria:
     with anef.begin() as conn:
         row = conn.execute(select(criteria.c.body).order_by(criteria.c.version.desc()).limit(1)).first()
         if row is None:
-            body = json.loads(INITIAL_CRITERIA.read_text())
+            body = json.loads(INITIAL_CRITERIA.read_text(encoding="utf-8"))
             rules = Criteria.from_dict(body)
-            conn.execute(insert(criteria).values(version=rules.version, username="deploy/gonogo/criteria.json",
+            conn.execute(insert(criteria).values(version=rules.version, username="operations/data/criteria.json",
                                                  reason="initial version", body=body))
             evidence.append(conn, "criteria", rules.version)
             return rules

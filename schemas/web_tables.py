@@ -47,7 +47,7 @@ audit = Table(
 )
 
 criteria = Table(
-    # Every version of the go/no-go criteria; the first comes from deploy/gonogo/criteria.json.
+    # Every version of the go/no-go criteria; the first comes from operations/data/criteria.json.
     "criteria", metadata,
     Column("version", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),

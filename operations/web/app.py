@@ -4,7 +4,6 @@ internet)."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from fastapi import FastAPI, Request
@@ -45,7 +44,7 @@ def create_app(settings: Settings, metrics_url: str | None = None, sample_every:
     app = FastAPI(title="AGDREF → ANEF migration", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.context = Context(settings, agdref, anef, sessions, sampler)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount("/static", StaticFiles(packages=[("operations.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(dead_letters.router)

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -20,7 +20,10 @@ from operations.status import Status, gather
 from operations.web.auth import SESSION_COOKIE, Sessions, User
 from schemas.web_tables import stream_sample
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescaped
+# Templates and static files are package data, read through importlib (a wheel installed anywhere
+# finds them); a directory path next to this file broke every installed copy.
+TEMPLATES = Jinja2Templates(env=Environment(loader=PackageLoader("operations.web", "templates"),
+                                            autoescape=select_autoescape(["html"])))
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -1,6 +1,8 @@
 """The go/no-go decision sheet of a scope: HTML made for printing and signing, and PDF through Chromium."""
 from __future__ import annotations
 
+from importlib import resources
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -45,7 +47,7 @@ def decision_sheet_pdf(scope: str, request: Request, viewer: User = Depends(requ
     if chromium is None:
         raise HTTPException(501, "PDF needs Debian's chromium on this machine; print the HTML sheet instead")
     html = _sheet(request, scope, viewer).body.decode()
-    css = (Path(__file__).parent / "static" / "style.css").read_text()
+    css = resources.files("operations.web").joinpath("static/style.css").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "sheet.html", Path(folder) / "sheet.pdf"
         source.write_text(html.replace('<link rel="stylesheet" href="/static/style.css">', f"<style>{css}</style>"))

@@ -66,3 +66,27 @@ def test_prometheus_in_compose_loads_the_alert_rules_the_tests_check():
     config = yaml.safe_load((DEPLOY / "compose" / "prometheus.yml").read_text())
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
     assert {job["job_name"] for job in config["scrape_configs"]} == {"agdref-anef-worker", "agdref-anef-exporter"}
+
+
+def test_the_image_builds_every_package_the_project_declares():
+    import tomllib
+
+    declared = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = {name.rstrip("*") for name in declared["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \1$", (DEPLOY / "Dockerfile").read_text(), re.M))
+    assert packages == copied, f"missing from the image: {packages - copied}; not a package: {copied - packages}"
+
+
+def test_the_lock_file_pins_every_dependency_within_what_pyproject_asks():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pinned = {canonicalize_name(name): version for name, version in
+              re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", (DEPLOY / "requirements.lock").read_text(), re.M)}
+    for line in tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())["project"]["dependencies"]:
+        wanted = Requirement(line)
+        name = canonicalize_name(wanted.name)
+        assert name in pinned, f"{wanted.name} is not in deploy/requirements.lock: run the command at its top"
+        assert wanted.specifier.contains(pinned[name], prereleases=True), f"{name}=={pinned[name]} is not {wanted}"

@@ -9,7 +9,7 @@ import pytest
 
 from operations.gonogo import COUNTRY, Criteria, ScopeFacts, StreamFacts, evaluate
 
-CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text()))
+CRITERIA = Criteria.from_dict(json.loads((Path(__file__).parents[2] / "operations/data/criteria.json").read_text()))
 GOOD = ScopeFacts(active_in_agdref=10_000, active_in_anef=10_000, critical_open=0,
                   divergence_rates=(0.0002, 0.0001, 0.0), parked_untriaged=0, unexplained_anef_writes=0, run_id=4,
                   rights_at_risk=0)
@@ -45,7 +45,7 @@ def test_one_dossier_made_by_an_older_mapping_gives_no_go_until_it_is_rebuilt():
 
 
 def test_criteria_saved_before_the_current_mapping_criterion_existed_load_with_the_strict_default():
-    body = json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text())
+    body = json.loads((Path(__file__).parents[2] / "operations/data/criteria.json").read_text())
     del body["outdated_mapping_max"]
     assert Criteria.from_dict(body).outdated_mapping_max == 0
     del body["lag_max"]
@@ -62,7 +62,7 @@ def test_one_person_with_a_right_at_risk_or_a_ledger_not_read_gives_no_go():
 @pytest.mark.parametrize("change", [{"coverage_min": "abc"}, {"divergence_rate_nights": -5}, {"coverage_min": 1.5},
                                     {"rights_at_risk_max": -1}, {"lag_max": "10"}])
 def test_criteria_with_a_wrong_type_or_range_are_refused_naming_the_criterion(change):
-    body = json.loads((Path(__file__).parents[2] / "deploy/gonogo/criteria.json").read_text())
+    body = json.loads((Path(__file__).parents[2] / "operations/data/criteria.json").read_text())
     with pytest.raises(ValueError, match=next(iter(change))):
         Criteria.from_dict({**body, **change})
 
