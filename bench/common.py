@@ -6,8 +6,8 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Engine, text
 
@@ -89,7 +89,7 @@ class CommitToKafka(threading.Thread):
 
 
 class Stopwatch:
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         self.started = time.perf_counter()
         return self
 

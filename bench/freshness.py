@@ -22,10 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bench.common import CommitToKafka, figure, scratch_chain
-from common import prometheus_text
-from common.prometheus_text import percentile
 from cli.processes import Background
+from common import prometheus_text
 from common.kafka_admin import ensure_topics
+from common.prometheus_text import percentile
 from connectors import source
 from infra.profile import profile
 from schemas.agdref_tables import CAPTURED_TABLES

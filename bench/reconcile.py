@@ -13,17 +13,18 @@ at once: what comparing rows with rows costs, before any narrowing.
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
 import os
 import secrets
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
 from bench.common import Stopwatch, figure, scratch_chain
 from pipeline.direct import migrate
+from schemas.agdref_tables import CAPTURED_TABLES, primary_key_columns
 from schemas.anef_tables import ANEF_TABLES
 from synthetic.seed import seed_population
 

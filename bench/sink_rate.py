@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
 from bench.common import Stopwatch, figure, scratch_chain
 from connectors.events import Transaction, key_of, snapshot_reads
+from domain.dossier import map_dossier
 from pipeline.actions import Origin, RowChange
 from pipeline.decide import decide
-from domain.dossier import map_dossier
 from pipeline.sink import DossierSink
 from schemas.agdref_tables import CAPTURED_TABLES, metadata, primary_key_columns
 from synthetic.seed import seed_population
@@ -28,7 +28,7 @@ from synthetic.seed import seed_population
 
 def legacy_changes(agdref) -> list[RowChange]:
     """Every AGDREF row as the worker receives it from a snapshot: envelope, then ``decide``."""
-    tx = Transaction(xid=1, final_lsn=1 << 32, commit_time=datetime.now(timezone.utc))
+    tx = Transaction(xid=1, final_lsn=1 << 32, commit_time=datetime.now(UTC))
     changes = []
     with agdref.connect() as conn:
         for table in CAPTURED_TABLES:
@@ -74,7 +74,7 @@ def main() -> None:
                            .scalars())
             dossiers, links = mirror.dossiers_of(conn, set(numbers))
             legacy = mirror.load(conn, dossiers, links)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Stopwatch() as mapping:
             for dossier in legacy.values():
                 map_dossier(dossier, now)

@@ -11,10 +11,10 @@ streams page reads the demo profile's Kafka.
 from __future__ import annotations
 
 import argparse
-from datetime import date
 import secrets
 import statistics
 import time
+from datetime import date
 
 from sqlalchemy import text
 

@@ -54,11 +54,11 @@ def stop() -> None:
 
 
 def _run(persons: int, seed: int, timeout: float) -> None:
-    from connectors import source
     from common.kafka_admin import ensure_topics
+    from connectors import source
     from infra.database import init_all, reset_all
-    from reconciliation.commands import counts_table
     from reconciliation import report, store
+    from reconciliation.commands import counts_table
     from reconciliation.dossiers import compare_dossiers
     from reconciliation.engine import Options, Reconciler
     from reconciliation.inflight import PipelinePosition

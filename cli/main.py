@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from common.log import configure_logging
-from common.settings import get_settings
 from cli.demo import demo
 from cli.schema_export import schemas
+from common.log import configure_logging
+from common.settings import get_settings
 from connectors.commands import connector
 from evidence.commands import evidence
 from infra.commands import db, infra

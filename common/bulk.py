@@ -7,7 +7,8 @@ conflict key (PostgreSQL refuses to update a row twice in one statement): the la
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, Connection, Table, text

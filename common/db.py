@@ -1,8 +1,8 @@
 """Database engines, made one way for the whole project."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import orjson
 from sqlalchemy import Engine, create_engine

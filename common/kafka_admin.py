@@ -2,8 +2,8 @@
 demand), and reading a whole topic (the tools and the tests)."""
 from __future__ import annotations
 
-import time
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import structlog
 from kafka import KafkaConsumer, TopicPartition

@@ -11,7 +11,8 @@ import hmac
 import logging
 import re
 import sys
-from typing import Any, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import structlog
 
@@ -103,4 +104,5 @@ def configure_logging(log_format: str = "console", level: str = "INFO", pseudony
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

@@ -6,7 +6,8 @@ of them back off alike and give up with their own specific error at a moment the
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 

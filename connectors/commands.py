@@ -43,10 +43,10 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
     from common.db import psycopg2_dsn
     from common.kafka_admin import ensure_topics
     from connectors import source
-    from schemas.envelope import transaction_topic
     from connectors.kafka_io import ChangeProducer
     from connectors.log_stream import LogStreamConnector, heartbeat_topic
     from connectors.snapshot import IncrementalSnapshot
+    from schemas.envelope import transaction_topic
 
     settings = get_settings()
     if mode == "polling":

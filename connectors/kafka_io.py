@@ -5,7 +5,6 @@ import concurrent.futures
 import multiprocessing
 import threading
 
-
 from common.kafka_admin import STARTUP_WAIT_SECONDS
 from connectors.exceptions import PublishError
 

@@ -10,9 +10,9 @@ replayed events by their ``source.lsn`` (duplicates, never gaps).
 from __future__ import annotations
 
 import select
-from collections import deque
 import threading
 import time
+from collections import deque
 
 import orjson
 import psycopg2

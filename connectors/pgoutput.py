@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from connectors.exceptions import ProtocolError
 
-POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 UNCHANGED_TOAST = object()  # 'u': a large value that did not change and was not sent
 
 

@@ -19,7 +19,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
@@ -127,7 +127,7 @@ class PollingConnector:
         query = select(table).order_by(table.c.date_maj, *(table.c[k] for k in keys))
         if since:
             query = query.where(table.c.date_maj >= since)
-        tx = Transaction(0, datetime.now(timezone.utc), 0)
+        tx = Transaction(0, datetime.now(UTC), 0)
         with self._db.connect().execution_options(stream_results=True, yield_per=10_000) as conn:
             for r in conn.execute(query).mappings():
                 row = {str(k): v for k, v in r.items()}
@@ -148,7 +148,7 @@ class PollingConnector:
             present = {key_of({k: v for k, v in zip(keys, r)}, keys)
                        for r in conn.execute(select(*(table.c[k] for k in keys)))}
         state = self._state[table_name]
-        tx = Transaction(0, datetime.now(timezone.utc), 0)
+        tx = Transaction(0, datetime.now(UTC), 0)
         for key in [k for k in state.digests if k not in present]:
             del state.digests[key]
             self._send(table_name, key, "d", orjson.loads(key), None, tx)

@@ -1,7 +1,7 @@
 """Alias rules: which person a duplicate record belongs to."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from domain.errors import RemediationNeeded
 from schemas.rejections import Reason

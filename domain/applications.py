@@ -25,4 +25,4 @@ def map_demande(row: Demande, ctx: DossierContext) -> tuple[AnefDemande | None, 
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )
-    return (None if apply.remediations else AnefDemande(**values)), apply
+    return (None if apply.remediations else AnefDemande.model_validate(values)), apply

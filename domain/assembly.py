@@ -11,7 +11,8 @@ both follow these rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from domain.aliases import resolve_reference
 from domain.dossier import LegacyDossier
@@ -68,9 +69,9 @@ def root_of(number: str, links: Mapping[str, str | None]) -> str:
 
 def assemble(rows: Mapping[str, Iterable[LegacyRow]]) -> dict[str, LegacyDossier]:
     """Every dossier, keyed by its root number, from every legacy row (table name → rows)."""
-    persons = list(rows.get("etranger", ()))
+    persons = [row for row in rows.get("etranger", ()) if isinstance(row, Etranger)]
     links = alias_links(persons)
-    parts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    parts: dict[str, dict[str, list[LegacyRow]]] = defaultdict(lambda: defaultdict(list))
     for record in persons:
         number = owner(record.num_etranger)
         if number is None:
@@ -86,5 +87,8 @@ def assemble(rows: Mapping[str, Iterable[LegacyRow]]) -> dict[str, LegacyDossier
             if table == "adresse" and root != number:
                 continue  # (ADR2) an alias's own addresses are not the reference person's
             parts[root][field].append(row)
-    return {root: LegacyDossier(root, alias_links=links, **{k: tuple(v) for k, v in p.items()})
-            for root, p in parts.items()}
+    def dossier(root: str, fields: dict[str, list[LegacyRow]]) -> LegacyDossier:
+        grouped: dict[str, Any] = {name: tuple(found) for name, found in fields.items()}  # field → its rows
+        return LegacyDossier(root, alias_links=links, **grouped)
+
+    return {root: dossier(root, p) for root, p in parts.items()}

@@ -1,9 +1,14 @@
 """Code rules: countries, nationalities, departments, and the plain legacy codes."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from domain.errors import RemediationNeeded
 from schemas import referentials
 from schemas.rejections import Reason
+
+T = TypeVar("T")
 
 UNKNOWN_COUNTRY_CODES = ("ZZZ", "INC")
 STATELESS_CODE = "APA"
@@ -81,7 +86,8 @@ def prefecture_or_none(raw: str | None, postcode: str | None = None, insee: str 
         return None
 
 
-def _coded(raw: str | None, field: str, table: dict[str, object], blank: object = None, blank_allowed: bool = True):
+def _coded(raw: str | None, field: str, table: Mapping[str, T], blank: T | None = None,
+           blank_allowed: bool = True) -> T | None:
     code = (raw or "").strip().upper()
     if code == "" and blank_allowed:
         return blank
@@ -91,9 +97,15 @@ def _coded(raw: str | None, field: str, table: dict[str, object], blank: object 
         raise RemediationNeeded(Reason.CODE_INCONNU, field, f"code {code!r} not in {sorted(table)}") from None
 
 
+def _present(value: T | None) -> T:
+    """A code ``_coded`` found with ``blank_allowed=False`` (it raises rather than return None)."""
+    assert value is not None
+    return value
+
+
 def sex(raw: str | None, field: str = "sexe") -> str:
     """``M``/``F``/``I`` → ``M``/``F``/``X``. Blank is not guessed: ANEF requires a value."""
-    return _coded(raw, field, {"M": "M", "F": "F", "I": "X"}, blank_allowed=False)
+    return _present(_coded(raw, field, {"M": "M", "F": "F", "I": "X"}, blank_allowed=False))
 
 
 def marital_status(raw: str | None, field: str = "sit_matrim") -> str | None:
@@ -128,23 +140,25 @@ PERMIT_CATEGORIES = {
 
 def permit_category(raw: str | None, field: str = "type_titre") -> str:
     """(settled) Legacy permit types → ANEF categories; any other code needs a person."""
-    return _coded(raw, field, PERMIT_CATEGORIES, blank_allowed=False)
+    return _present(_coded(raw, field, PERMIT_CATEGORIES, blank_allowed=False))
 
 
 def application_nature(raw: str | None, field: str = "code_mouvement") -> str:
     """(settled) ``PR``/``RN``/``CS``/``DU`` → ``PREMIERE``/``RENOUVELLEMENT``/``CHANGEMENT_STATUT``/``DUPLICATA``."""
-    return _coded(raw, field, {"PR": "PREMIERE", "RN": "RENOUVELLEMENT", "CS": "CHANGEMENT_STATUT",
-                               "DU": "DUPLICATA"}, blank_allowed=False)
+    return _present(_coded(raw, field, {"PR": "PREMIERE", "RN": "RENOUVELLEMENT", "CS": "CHANGEMENT_STATUT",
+                                        "DU": "DUPLICATA"}, blank_allowed=False))
 
 
 def application_status(raw: str | None, field: str = "decision") -> str:
     """(settled) blank/``F``/``R``/``S`` → ``EN_INSTRUCTION``/``ACCORDEE``/``REFUSEE``/``CLASSEE_SANS_SUITE``."""
-    return _coded(raw, field, {"F": "ACCORDEE", "R": "REFUSEE", "S": "CLASSEE_SANS_SUITE"}, blank="EN_INSTRUCTION")
+    return _present(_coded(raw, field, {"F": "ACCORDEE", "R": "REFUSEE", "S": "CLASSEE_SANS_SUITE"},
+                           blank="EN_INSTRUCTION"))
 
 
 def document_type(raw: str | None, field: str = "type_doc") -> str:
     """(settled) ``RCP`` → ``PROLONGATION_INSTRUCTION``, ``ADA`` → ``DEMANDE_ASILE``."""
-    return _coded(raw, field, {"RCP": "PROLONGATION_INSTRUCTION", "ADA": "DEMANDE_ASILE"}, blank_allowed=False)
+    return _present(_coded(raw, field, {"RCP": "PROLONGATION_INSTRUCTION", "ADA": "DEMANDE_ASILE"},
+                           blank_allowed=False))
 
 
 MEASURE_NATURES = ("OQTF", "OQTF_IRTF", "APRF", "EXPULSION", "ITF", "IAT", "DUBLIN")
@@ -152,4 +166,4 @@ MEASURE_NATURES = ("OQTF", "OQTF_IRTF", "APRF", "EXPULSION", "ITF", "IAT", "DUBL
 
 def measure_nature(raw: str | None, field: str = "nature") -> str:
     """(settled by the vocabularies) the legacy's measure natures are ANEF's, unchanged."""
-    return _coded(raw, field, {n: n for n in MEASURE_NATURES}, blank_allowed=False)
+    return _present(_coded(raw, field, {n: n for n in MEASURE_NATURES}, blank_allowed=False))

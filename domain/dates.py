@@ -1,7 +1,7 @@
 """Date and time rules: legacy ``YYYYMMDD`` dates (partial ones included) and Paris local times."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -106,4 +106,4 @@ def paris_local_time(raw: str | None, field: str) -> datetime | None:
     # fold=0 gives both decisions at once (PEP 495): an ambiguous time takes the offset in force
     # before the change (summer time, the first occurrence); a skipped time also takes the offset
     # from before the change (UTC+1), so 02:30 becomes 01:30Z, which is 03:30 summer time.
-    return naive.replace(tzinfo=PARIS, fold=0).astimezone(timezone.utc)
+    return naive.replace(tzinfo=PARIS, fold=0).astimezone(UTC)

@@ -19,8 +19,10 @@ Rules and what they accept (``check``):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from domain import text
 from domain.errors import RemediationNeeded
@@ -93,11 +95,12 @@ def check(rule: str, table: str, field: str, value: str) -> str:
     raise DecisionRefused(f"the rule is one of {', '.join(RULES)}")
 
 
-def _raw(row, field: str) -> str:
+def _raw(row: Any, field: str) -> str:
     return (getattr(row, field, None) or "").strip()
 
 
-def apply(rows: dict[str, tuple], decisions: tuple[RecordedDecision, ...]) -> tuple[dict[str, tuple], list[Remediation]]:
+def apply(rows: dict[str, tuple[Any, ...]], decisions: tuple[RecordedDecision, ...]
+          ) -> tuple[dict[str, tuple[Any, ...]], list[Remediation]]:
     """The dossier's rows (list name → rows) with every decision applied whose legacy value
     still stands; one ``DECISION_PERIMEE`` per decision whose value AGDREF changed since."""
     stale: list[Remediation] = []
@@ -120,7 +123,7 @@ def apply(rows: dict[str, tuple], decisions: tuple[RecordedDecision, ...]) -> tu
     return rows, stale
 
 
-def with_decisions(legacy, decisions: tuple[RecordedDecision, ...]):
+def with_decisions(legacy: Any, decisions: tuple[RecordedDecision, ...]) -> tuple[Any, list[Remediation]]:
     """A ``LegacyDossier`` with its decisions applied, and the stale ones."""
     if not decisions:
         return legacy, []
@@ -135,7 +138,7 @@ LOAD_SQL = ("SELECT id, numero_etranger, rule, source_table, source_key, field, 
             " ORDER BY id")
 
 
-def attach(dossiers: dict, rows) -> dict:
+def attach(dossiers: dict[str, Any], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
     """The dossiers (reference number → ``LegacyDossier``) with the decisions of ``LOAD_SQL``'s rows."""
     found: dict[str, list[RecordedDecision]] = {}
     for ident, numero, rule, table, key, field, legacy_value, value in rows:

@@ -35,4 +35,4 @@ def map_document(row: DocProvisoire, ctx: DossierContext) -> tuple[Attestation |
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )
-    return (None if apply.remediations else Attestation(**values)), apply
+    return (None if apply.remediations else Attestation.model_validate(values)), apply

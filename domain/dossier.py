@@ -6,16 +6,18 @@ numbers. Pure: the caller assembles the dossier; this never does I/O and never r
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Mapping
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from domain import address, aliases as alias_rules, dates
+from domain import address, dates
+from domain import aliases as alias_rules
 from domain.applications import map_demande
 from domain.context import DossierContext
-from domain.decisions import with_decisions
+from domain.decisions import RecordedDecision, with_decisions
 from domain.documents import map_document
 from domain.errors import Collector, RemediationNeeded
 from domain.identity import normalise_foreigner_number
@@ -23,8 +25,11 @@ from domain.measures import map_measure
 from domain.permits import map_titre
 from domain.person import identity_record, is_alias, map_usager
 from schemas.anef_models import Dossier
-from schemas.legacy_models import Adresse, Demande, DocProvisoire, Etranger, MesureEloignement, Titre
+from schemas.legacy_models import Adresse, Demande, DocProvisoire, Etranger, LegacyRow, MesureEloignement, Titre
 from schemas.rejections import Reason, Remediation
+
+R = TypeVar("R", bound=LegacyRow)
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class LegacyDossier:
     documents: tuple[DocProvisoire, ...] = ()
     mesures: tuple[MesureEloignement, ...] = ()
     alias_links: Mapping[str, str | None] = field(default_factory=dict)  # the alias graph around it
-    decisions: tuple = ()                          # RecordedDecision: what a person decided (DEC1)
+    decisions: tuple[RecordedDecision, ...] = ()   # RecordedDecision: what a person decided (DEC1)
 
     @property
     def child_rows(self) -> int:
@@ -100,7 +105,7 @@ def _merge_problem(legacy: LegacyDossier) -> Remediation | None:
     return None
 
 
-def is_history(table: str, row, today: date) -> bool:
+def is_history(table: str, row: Any, today: date) -> bool:
     """(HIS1, settled) A row that no longer carries anything current: a permit or receipt that
     ended more than a year ago, an application decided more than a year ago, a measure executed
     (date of execution) or annulled (date of decision) more than a year ago. A row whose dates
@@ -126,6 +131,23 @@ def is_history(table: str, row, today: date) -> bool:
     return False
 
 
+def _carried(table: str, rows: tuple[R, ...], mapper: Callable[[R, DossierContext], tuple[M | None, Collector]],
+             ctx: DossierContext, today: date, collected: list[Collector], not_carried: list[Remediation]
+             ) -> list[M]:
+    """The rows of one table mapped; a defective historical row is left out whole (HIS1), every
+    other check collected (one remediation in anything current parks the dossier)."""
+    mapped: list[M] = []
+    for row in rows:
+        value, check = mapper(row, ctx)
+        if check.remediations and is_history(table, row, today):
+            not_carried.extend(check.remediations)  # (HIS1) the row stays out; today's rights go on
+            continue
+        collected.append(check)
+        if value is not None:  # None only with remediations: the dossier is parked
+            mapped.append(value)
+    return mapped
+
+
 def map_dossier(legacy: LegacyDossier, changed_at: datetime, today: date | None = None) -> DossierOutcome:
     """Map one dossier. ``changed_at`` is the legacy commit time of the change that triggered it
     (DAT10); ``today`` the day it is mapped (what is history, HIS1; default: the clock's). Every
@@ -145,30 +167,23 @@ def map_dossier(legacy: LegacyDossier, changed_at: datetime, today: date | None 
     current = address.current(legacy.adresses)
     where = address.to_anef(current)
     ctx = DossierContext(legacy.numero, where.code_postal, where.code_insee, changed_at, legacy.adresses, today)
-    alias_numbers = sorted({_number(a) for a in legacy.aliases} - {legacy.numero, None})
+    alias_numbers = sorted({n for n in map(_number, legacy.aliases) if n is not None and n != legacy.numero})
     collected: list[Collector] = []
     not_carried: list[Remediation] = []
     try:
         usager, check = map_usager(record, current, alias_numbers, ctx)
         collected.append(check)
-        children = {}
-        for name, table, rows, mapper in (("titres", "titre", legacy.titres, map_titre),
-                                          ("demandes", "demande", legacy.demandes, map_demande),
-                                          ("attestations", "doc_provisoire", legacy.documents, map_document),
-                                          ("mesures", "mesure_eloignement", legacy.mesures, map_measure)):
-            mapped = []
-            for row in rows:
-                value, check = mapper(row, ctx)
-                if check.remediations and is_history(table, row, today):
-                    not_carried += check.remediations  # (HIS1) the row stays out; today's rights go on
-                    continue
-                collected.append(check)
-                mapped.append(value)
-            children[name] = mapped
+        titres = _carried("titre", legacy.titres, map_titre, ctx, today, collected, not_carried)
+        demandes = _carried("demande", legacy.demandes, map_demande, ctx, today, collected, not_carried)
+        attestations = _carried("doc_provisoire", legacy.documents, map_document, ctx, today, collected,
+                                not_carried)
+        mesures = _carried("mesure_eloignement", legacy.mesures, map_measure, ctx, today, collected, not_carried)
         remediations = tuple(stale) + tuple(r for c in collected for r in c.remediations)
         if remediations:
             return DossierRejected(legacy.numero, remediations)
-        return DossierMapped(Dossier(usager=usager, **children), tuple(not_carried))
+        assert usager is not None  # None only with remediations, returned above
+        return DossierMapped(Dossier(usager=usager, titres=titres, demandes=demandes, attestations=attestations,
+                                     mesures=mesures), tuple(not_carried))
     except ValidationError as invalid:
         # A rule produced a value ANEF refuses: our defect, parked so a person sees it, never written.
         first = invalid.errors()[0]

@@ -1,7 +1,8 @@
 """The one exception the mapping rules raise, and the collector that gathers them."""
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from domain.exceptions import DomainError
 from schemas.rejections import Reason, Remediation

@@ -44,4 +44,4 @@ def map_measure(row: MesureEloignement, ctx: DossierContext) -> tuple[AnefMesure
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )
-    return (None if apply.remediations else AnefMesure(**values)), apply
+    return (None if apply.remediations else AnefMesure.model_validate(values)), apply

@@ -61,4 +61,4 @@ def map_titre(row: Titre, ctx: DossierContext) -> tuple[AnefTitre | None, Collec
         origine="AGDREF",
         maj_le=ctx.modified(row.date_maj),
     )
-    return (None if apply.remediations else AnefTitre(**values)), apply
+    return (None if apply.remediations else AnefTitre.model_validate(values)), apply

@@ -61,4 +61,4 @@ def map_usager(record: Etranger, current: Adresse | None, aliases: list[str],
         origine="AGDREF",
         maj_le=ctx.modified(record.date_maj),
     )
-    return (None if apply.remediations else Usager(**values)), apply
+    return (None if apply.remediations else Usager.model_validate(values)), apply

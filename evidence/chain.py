@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -40,7 +41,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def make_record(seq: int, kind: str, ref: str, body: dict, prev: str) -> tuple[str, str]:
+def make_record(seq: int, kind: str, ref: str, body: dict[str, Any], prev: str) -> tuple[str, str]:
     """(canonical text, its hash) of the record that follows ``prev``."""
     text = canonical({"seq": seq, "kind": kind, "ref": ref, "body": body, "prev": prev})
     return text, digest(text)

@@ -7,7 +7,7 @@ Anything else (a changed type, a dropped column) is not done here.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, MetaData, inspect, insert, select, text
+from sqlalchemy import Connection, Engine, MetaData, insert, inspect, select, text
 from sqlalchemy.schema import CreateColumn
 
 from common.db import database_name, engine, server_url

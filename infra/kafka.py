@@ -119,7 +119,7 @@ def wait_until_ready(profile: Profile, timeout: float, proc: subprocess.Popen | 
                 return
             finally:
                 admin.close()
-        except Exception as exc:  # not up yet: connection refused, no controller, metadata timeout
+        except Exception as exc:  # noqa: BLE001 - not up yet: connection refused, no controller, metadata timeout
             last_error = exc
             time.sleep(0.5)
     raise StartTimeoutError(

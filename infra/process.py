@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from infra.exceptions import MissingToolError
@@ -55,7 +55,7 @@ def started_at(pid: int) -> datetime | None:
                     if line.startswith("btime"))
     except (OSError, ValueError, IndexError, StopIteration):
         return None
-    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=timezone.utc)
+    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=UTC)
 
 
 def read_pid(path: Path) -> int | None:

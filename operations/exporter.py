@@ -7,7 +7,7 @@ The alert rules in ``deploy/prometheus/alerts.yml`` use these names and the work
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector

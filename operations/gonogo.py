@@ -13,6 +13,7 @@ not be measured fails its criterion: no GO on missing evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,11 +81,11 @@ class Criteria(BaseModel):
     rights_at_risk_max: int = Field(0, ge=0)
 
     @classmethod
-    def from_dict(cls, body: dict) -> "Criteria":
+    def from_dict(cls, body: dict[str, Any]) -> Criteria:
         """Raises ``ValueError`` (pydantic's ``ValidationError``) naming each wrong criterion."""
         return cls.model_validate(body)
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return self.model_dump()
 
 
@@ -102,7 +103,7 @@ _SENTENCES = {
 }
 
 
-def explain(criterion: "Criterion") -> str:
+def explain(criterion: Criterion) -> str:
     """The criterion in one sentence, with its distance to the threshold; "holds" when it does."""
     if criterion.ok:
         return "holds"

@@ -16,9 +16,9 @@ from importlib import resources
 
 from sqlalchemy import Engine, func, insert, select, text
 
+from domain.version import mapping_version
 from evidence import store as evidence
 from operations.gonogo import COUNTRY, Criteria, ScopeFacts, StreamFacts, Verdict, evaluate
-from domain.version import mapping_version
 from rights import ledger as rights_ledger
 from rights.identity import anef_scope
 from schemas.web_tables import audit, criteria, verdict
@@ -166,8 +166,8 @@ def criterion_nights(anef: Engine, scope: str, nights: int = 7) -> dict[str, lis
             " AS night, id, criteria FROM web.verdict WHERE scope = :scope) v ORDER BY night DESC, id DESC) d"
             " ORDER BY night DESC LIMIT :nights"), {"scope": scope, "nights": nights}).all()
     found: dict[str, list[float | None]] = {}
-    for _, criteria in reversed(rows):
-        for c in criteria:
+    for _, judged in reversed(rows):
+        for c in judged:
             found.setdefault(c["name"], []).append(c["value"])
     return found
 

@@ -15,11 +15,19 @@ from sqlalchemy import Connection, Table, delete
 from sqlalchemy.exc import DataError, IntegrityError
 
 from common.bulk import upsert
-from pipeline import conflicts
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
-from schemas.anef_tables import (attestation, demande, mapped_with, mesure_eloignement, not_carried, parked, titre,
-                                 usager)
+from pipeline import conflicts
+from schemas.anef_tables import (
+    attestation,
+    demande,
+    mapped_with,
+    mesure_eloignement,
+    not_carried,
+    parked,
+    titre,
+    usager,
+)
 from schemas.rejections import Reason, Remediation
 
 CHILDREN: tuple[tuple[Table, str, str], ...] = (

@@ -137,7 +137,7 @@ def create_app(settings: Settings) -> faust.App:
                 continue
             try:
                 await asyncio.wait_for(recorded.wait(), timeout=REBUILD_IDLE_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def published(result) -> None:

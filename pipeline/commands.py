@@ -27,8 +27,8 @@ def worker(loglevel: str) -> None:
     app = create_app(settings)
     import structlog
 
-    from pipeline import metrics
     from domain.version import mapping_version
+    from pipeline import metrics
 
     # Which rules this worker applies: dossiers made by another version are named by the
     # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.

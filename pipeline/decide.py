@@ -9,14 +9,13 @@ from __future__ import annotations
 import orjson
 from pydantic import ValidationError
 
-from pipeline.actions import Action, DeadLetter, Origin, RowChange, TransactionEnd
 from domain.assembly import owner
 from domain.person import is_alias
+from pipeline.actions import Action, DeadLetter, Origin, RowChange, TransactionEnd
 from schemas.agdref_tables import primary_key_columns
 from schemas.envelope import ChangeEvent, decode_key
 from schemas.legacy_models import LEGACY_MODELS, Etranger
 from schemas.rejections import Reason
-
 
 owner_number = owner  # the row's owner, normalised (see domain.assembly.owner)
 

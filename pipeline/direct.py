@@ -5,7 +5,7 @@ deleted from AGDREF since the last call is not seen).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
@@ -21,7 +21,7 @@ CHUNK = 5000
 def migrate(agdref: Engine, anef: Engine, position: int = 1 << 32) -> int:
     """Record every AGDREF row at legacy ``position`` (a later call needs a higher one for its rows
     to win), streamed in chunks so memory stays flat; returns the dossiers rebuilt."""
-    tx = Transaction(xid=1, final_lsn=position, commit_time=datetime.now(timezone.utc))
+    tx = Transaction(xid=1, final_lsn=position, commit_time=datetime.now(UTC))
     sink = DossierSink(anef)
     with agdref.connect().execution_options(stream_results=True, max_row_buffer=CHUNK) as conn:
         for table in CAPTURED_TABLES:

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, text
 
 from common.bulk import upsert
-
-from pipeline.actions import RowChange
-from pipeline.pending import Touches
 from domain import decisions
 from domain.assembly import DOSSIER_FIELDS, root_of
 from domain.dossier import LegacyDossier
-from schemas.fingerprint import row_digest
+from pipeline.actions import RowChange
+from pipeline.pending import Touches
 from schemas.anef_tables import legacy_row
+from schemas.fingerprint import row_digest
 from schemas.legacy_models import LEGACY_MODELS
 
 
@@ -76,7 +75,7 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             source_table=change.table, source_key=change.key, numero_etranger=numero, alias_of=change.alias_of,
             is_alias=change.is_alias, position=change.position, deleted=change.row is None, row=change.row,
             digest=None if change.row is None else row_digest(change.table, change.row),
-            committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=timezone.utc),
+            committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=UTC),
         ))
     upsert(conn, legacy_row, rows, conflict=("source_table", "source_key"), also_set="written_at = now()")
     result.applied = len(rows)

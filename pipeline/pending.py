@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
@@ -57,7 +57,7 @@ class Touches:
     members: dict[str, set[str]]
 
     @classmethod
-    def empty(cls) -> "Touches":
+    def empty(cls) -> Touches:
         return cls({}, set(), Counter(), defaultdict(set))
 
 
@@ -74,7 +74,7 @@ def mark(conn: Connection, touches: Touches, worker_id: str) -> set[str]:
             " position = greatest(p.position, excluded.position),"
             " committed_at = greatest(p.committed_at, excluded.committed_at), live = p.live OR excluded.live"),
             {"n": numbers, "p": [touches.latest[n][0] for n in numbers],
-             "c": [datetime.fromtimestamp(touches.latest[n][1] / 1000, tz=timezone.utc) for n in numbers],
+             "c": [datetime.fromtimestamp(touches.latest[n][1] / 1000, tz=UTC) for n in numbers],
              "l": [n in touches.live for n in numbers]})
         if len(touches.live) < len(numbers):  # some numbers were touched by snapshot reads only
             conn.execute(text(

@@ -8,7 +8,7 @@ parked; those they now accept leave the parking.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 

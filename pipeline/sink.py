@@ -17,14 +17,14 @@ Blocking (synchronous SQLAlchemy): the worker calls it from a thread, never on i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import Engine, text
 
+from domain.dossier import DossierErased, DossierMapped, map_dossier
 from pipeline import anef_writer, mirror, pending
 from pipeline.actions import RowChange, TransactionEnd
-from domain.dossier import DossierErased, DossierMapped, map_dossier
 
 
 @dataclass
@@ -42,7 +42,7 @@ class SinkResult:
     # What ANEF now holds, for the dossiers topic: root → the dossier as JSON (None: erased)
     published: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
-    def add_rebuilds(self, step: "SinkResult") -> None:
+    def add_rebuilds(self, step: SinkResult) -> None:
         """Count another rebuild step's dossiers in this result."""
         for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
             setattr(self, name, getattr(self, name) + getattr(step, name))
@@ -97,7 +97,7 @@ class DossierSink:
 
     @staticmethod
     def _committed(picked: list[pending.Waiting], result: SinkResult) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         result.waited = [(now - w.committed_at).total_seconds() for w in picked]
 
     def apply(self, changes: list[RowChange], ends: list[TransactionEnd] = ()) -> SinkResult:
@@ -138,8 +138,8 @@ class DossierSink:
         rebuilt = []
         for root, members in dossiers.items():
             position, committed_ms = max(latest.get(n, (0, 0)) for n in members)
-            changed_at = datetime.fromtimestamp(committed_ms / 1000, tz=timezone.utc) if committed_ms else \
-                datetime.now(timezone.utc)
+            changed_at = datetime.fromtimestamp(committed_ms / 1000, tz=UTC) if committed_ms else \
+                datetime.now(UTC)
             rebuilt.append(anef_writer.Rebuilt(root, frozenset(members), map_dossier(legacy[root], changed_at), position))
         written = anef_writer.write(conn, rebuilt)
         result.rebuilt = len(rebuilt)

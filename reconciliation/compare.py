@@ -1,7 +1,7 @@
 """Deep comparison of one dossier, AGDREF seen through the mapping against ANEF. Pure.
 
 Only suspects come here (``reconciliation.engine`` narrows with fingerprints first). Each side is
-a dict shaped like ``anef_models.Dossier.model_dump()``; ANEF's own rows (``origine = 'ANEF'``)
+a dict[str, Any] shaped like ``anef_models.Dossier.model_dump()``; ANEF's own rows (``origine = 'ANEF'``)
 are left out by the caller: they are expected, not divergences.
 """
 from __future__ import annotations
@@ -39,13 +39,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _row_differences(prefix: str, want: dict, have: dict) -> list[FieldDifference]:
+def _row_differences(prefix: str, want: dict[str, Any], have: dict[str, Any]) -> list[FieldDifference]:
     names = [k for k in dict.fromkeys([*want, *have]) if k not in IGNORED_FIELDS]
     return [FieldDifference(f"{prefix}.{k}", _clean(want.get(k)), _clean(have.get(k))) for k in names
             if _clean(want.get(k)) != _clean(have.get(k))]
 
 
-def field_differences(agdref: dict, anef: dict) -> list[FieldDifference]:
+def field_differences(agdref: dict[str, Any], anef: dict[str, Any]) -> list[FieldDifference]:
     """Every field that differs: the person's, and each child row's by its number (a row on one
     side only is one difference with ``None`` on the other)."""
     found = _row_differences("usager", agdref.get("usager") or {}, anef.get("usager") or {})
@@ -62,14 +62,15 @@ def field_differences(agdref: dict, anef: dict) -> list[FieldDifference]:
     return found
 
 
-def _prefecture(*dossiers: dict | None) -> str | None:
+def _prefecture(*dossiers: dict[str, Any] | None) -> str | None:
     for dossier in dossiers:
         if dossier and dossier.get("usager"):
-            return dossier["usager"].get("prefecture")
+            prefecture: str | None = dossier["usager"].get("prefecture")
+            return prefecture
     return None
 
 
-def compare(numero: str, agdref: dict | None, anef: dict | None, state: PipelineState, today: date,
+def compare(numero: str, agdref: dict[str, Any] | None, anef: dict[str, Any] | None, state: PipelineState, today: date,
             agdref_prefecture: str | None = None) -> list[Divergence]:
     """The divergences of one dossier. ``agdref``: the mapped legacy dossier (None when AGDREF
     has no such person, or when the mapping rejects it: then ``state`` says whether it is

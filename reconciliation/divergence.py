@@ -55,7 +55,7 @@ def field_for_everyone(name: str) -> str:
 _KEYED_ROW = re.compile(r"(\w+):[^,\s]+")
 
 
-def for_everyone(row: dict, key: str) -> dict:
+def for_everyone(row: dict[str, Any], key: str) -> dict[str, Any]:
     """The parts of a kept divergence (``reconciliation.divergence`` row) that carry personal data,
     as people without access to it see them: the number as a keyed pseudonym, field names without
     their row keys and without values, no acceptance reason (free text), and a detail without the
@@ -87,7 +87,7 @@ class Divergence:
     urgency_days: int | None = None   # days until the permit or receipt at stake runs out
     detail: str = ""                  # the parking reason, the rows ANEF changed…
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, int, str, str]:
         """Most severe first; within a severity the most urgent first, then by number."""
         return (self.severity.rank, self.urgency_days if self.urgency_days is not None else 10**6,
                 self.numero_etranger, self.kind.value)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, text
 
 from domain import decisions
-from domain.assembly import alias_links, assemble, owner, root_of
 from domain.address import current
+from domain.assembly import alias_links, assemble, owner, root_of
 from domain.dossier import DossierMapped, DossierRejected, map_dossier
 from domain.person import is_alias
 from schemas import agdref_tables as legacy_tables
@@ -29,7 +29,7 @@ IGNORED_FIELDS = frozenset({"maj_le"})  # bookkeeping, not a legal fact
 CHILD_TARGETS = {"titre": ("titre", "titres"), "demande": ("demande", "demandes"),
                  "doc_provisoire": ("attestation", "attestations"),
                  "mesure_eloignement": ("mesure_eloignement", "mesures")}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -126,7 +126,7 @@ def compare_dossiers(agdref: Engine, anef: Engine) -> DossierComparison:
             result.missing.append(root)
             continue
         diffs = _differences("usager", dossier.usager.model_dump(), have)
-        for legacy_name, (anef_name, attribute) in CHILD_TARGETS.items():
+        for anef_name, attribute in CHILD_TARGETS.values():
             key = list(next(t for t in CHILD_TABLES if t.name == anef_name).primary_key.columns)[0].name
             for child in getattr(dossier, attribute):
                 expected_children[anef_name].add(child.model_dump()[key])

@@ -19,10 +19,10 @@ Blocking. Raises what the databases or the broker raise.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import Engine, text
 
@@ -35,8 +35,7 @@ from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSumm
 from reconciliation.inflight import PipelinePosition
 from reconciliation.merges import suspicious_merges
 from reconciliation.parked import parked_divergences
-from reconciliation.sources import (legacy_rights, load_anef, load_legacy, mapped, pipeline_view,
-                                    with_recorded_decisions)
+from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view, with_recorded_decisions
 from rights import ledger as rights_ledger
 
 Progress = Callable[[str], None]

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
 from domain.assembly import owner_sql
+from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
 from schemas.fingerprint import anef_row_digests_sql, digest_sum_sql, row_digest_sql
-
 
 # A row kept before the pipeline kept fingerprints counts as zero: its bucket differs, its
 # dossier becomes a suspect and is compared in depth (never silently equal).

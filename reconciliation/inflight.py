@@ -12,8 +12,8 @@ Blocking; raises nothing of its own (a database or broker error propagates).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import Engine, select, text
 

@@ -18,8 +18,7 @@ from domain.version import mapping_version
 from reconciliation import fingerprints as fp
 from reconciliation.compare import CHILD_LISTS, IGNORED_FIELDS, PipelineState, compare
 from reconciliation.divergence import Divergence
-from reconciliation.sources import (legacy_rights, load_anef, load_legacy, mapped, pipeline_view,
-                                    with_recorded_decisions)
+from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view, with_recorded_decisions
 
 
 @dataclass

@@ -12,10 +12,10 @@ from datetime import date
 
 from sqlalchemy import Engine, text
 
-from reconciliation.divergence import Divergence, Kind, Severity
 from domain.assembly import owner
 from domain.codes import prefecture_or_none
 from domain.validity import valid_on_sql
+from reconciliation.divergence import Divergence, Kind, Severity
 from reconciliation.sources import days_until, forms
 
 _RIGHTS_TODAY = (

@@ -12,7 +12,7 @@ import csv
 import json
 import os
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ def summary(runs: list[dict], divergences: list[dict]) -> dict:
     latest = runs[-1] if runs else {}
     open_ones = [d for d in divergences if d["status"] in ("new", "confirmed")]
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(),
+        "generated_at": datetime.now(UTC).isoformat(),
         "run": {k: _plain(v) for k, v in latest.items() if k != "counts"},
         "open": len(divergences),
         "critical_not_accepted": sum(1 for d in open_ones if d["severity"] == Severity.CRITICAL.value),

@@ -1,6 +1,6 @@
 """How much a divergence matters to the person, from legal facts. Pure.
 
-A dossier is a dict shaped like ``anef_models.Dossier.model_dump()``: ``usager`` and the lists
+A dossier is a dict[str, Any] shaped like ``anef_models.Dossier.model_dump()``: ``usager`` and the lists
 ``titres``, ``demandes``, ``attestations``, ``mesures`` (rows as dicts). The AGDREF side is the
 mapping of the legacy dossier; the ANEF side is what ANEF holds (its own rows left out).
 
@@ -14,8 +14,9 @@ mapping of the legacy dossier; the ANEF side is what ANEF holds (its own rows le
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from reconciliation.divergence import FieldDifference, Severity
 
@@ -32,12 +33,12 @@ def _key(value: Any) -> str:
     return value.rstrip() if isinstance(value, str) else str(value)
 
 
-def _valid(row: dict, today: date) -> bool:
+def _valid(row: dict[str, Any], today: date) -> bool:
     start, end = row.get("date_debut"), row.get("date_fin")
     return start is not None and start <= today and (end is None or end >= today)
 
 
-def rights_today(dossier: dict | None, today: date) -> dict[str, dict]:
+def rights_today(dossier: dict[str, Any] | None, today: date) -> dict[str, dict[str, Any]]:
     """The permits and receipts valid today, by "<list>:<number>"."""
     if not dossier:
         return {}
@@ -45,17 +46,17 @@ def rights_today(dossier: dict | None, today: date) -> dict[str, dict]:
             if _valid(row, today)}
 
 
-def days_left(dossier: dict | None, today: date) -> int | None:
+def days_left(dossier: dict[str, Any] | None, today: date) -> int | None:
     """Days until the first permit or receipt valid today runs out (None: none, or permanent)."""
     ends = [row["date_fin"] for row in rights_today(dossier, today).values() if row.get("date_fin") is not None]
     return (min(ends) - today).days if ends else None
 
 
-def _measures(dossier: dict | None) -> dict[str, dict]:
+def _measures(dossier: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {_key(m["numero"]): m for m in (dossier or {}).get("mesures") or ()}
 
 
-def right_to_stay_or_work_differs(agdref: dict | None, anef: dict | None, today: date) -> bool:
+def right_to_stay_or_work_differs(agdref: dict[str, Any] | None, anef: dict[str, Any] | None, today: date) -> bool:
     expected, held = rights_today(agdref, today), rights_today(anef, today)
     for key, row in expected.items():
         if key not in held:
@@ -73,7 +74,7 @@ def _field_name(difference: FieldDifference) -> str:
     return difference.field.rsplit(".", 1)[-1]
 
 
-def severity(agdref: dict | None, anef: dict | None, fields: Iterable[FieldDifference], today: date,
+def severity(agdref: dict[str, Any] | None, anef: dict[str, Any] | None, fields: Iterable[FieldDifference], today: date,
              whole_person: bool = False) -> Severity:
     """The severity of a divergence between the two views of one dossier."""
     if right_to_stay_or_work_differs(agdref, anef, today):

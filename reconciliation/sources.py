@@ -5,19 +5,19 @@ costs a handful of milliseconds whatever the size of the databases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import ARRAY, Connection, Text, bindparam, select, text
 
 from domain import decisions
-from domain.validity import valid_on
 from domain.assembly import assemble, owner
 from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
+from domain.validity import valid_on
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import CHILD_TABLES, conflict, legacy_row, parked, pending, usager, written
 from schemas.legacy_models import LEGACY_MODELS
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHILD_LISTS = {"titre": "titres", "demande": "demandes", "attestation": "attestations",
                "mesure_eloignement": "mesures"}
 

@@ -54,7 +54,7 @@ class LedgerReading:
         """Persons with a right at risk, in one scope or (None) everywhere."""
         return len({d.numero_etranger for d in self.divergences if scope is None or d.scope == scope})
 
-    def confirmed_by(self, earlier: "LedgerReading") -> "LedgerReading":
+    def confirmed_by(self, earlier: LedgerReading) -> LedgerReading:
         """This reading, keeping only the findings (person, kind) an earlier reading also made: a
         change in flight between the two systems at the first reading is gone by the second."""
         kept = {(d.numero_etranger, d.kind) for d in earlier.divergences}

@@ -6,7 +6,7 @@ ANEF does not accept fails here, loudly, instead of in the database or, worse, i
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
@@ -52,9 +52,9 @@ class Usager(AnefRow):
     nom_naissance: Annotated[str, StringConstraints(min_length=1)]
     nom_usage: str | None = None
     prenoms: list[str]
-    sexe: Literal[v.SEXES]
+    sexe: v.Sexe
     date_naissance: date | None = None
-    precision_naissance: Literal[v.PRECISIONS_NAISSANCE]
+    precision_naissance: v.PrecisionNaissance
     pays_naissance: CountryOfBirth | None = None
     ville_naissance: str | None = None
     nationalite: Nationality
@@ -62,7 +62,7 @@ class Usager(AnefRow):
     prenom_pere: str | None = None
     nom_mere: str | None = None
     prenom_mere: str | None = None
-    situation_familiale: Literal[v.SITUATIONS_FAMILIALES] | None = None
+    situation_familiale: v.SituationFamiliale | None = None
     date_entree_france: date | None = None
     entree_reguliere: bool | None = None
     prefecture: Prefecture
@@ -71,8 +71,8 @@ class Usager(AnefRow):
     commune: str | None = None
     code_insee: str | None = None
     numeros_alias: list[NumeroEtranger] = []
-    statut: Literal[v.STATUTS_USAGER]
-    origine: Literal[v.ORIGINES]
+    statut: v.StatutUsager
+    origine: v.Origine
     maj_le: datetime
 
 
@@ -83,20 +83,20 @@ class Titre(AnefRow):
     numero_titre: Annotated[str, StringConstraints(min_length=1, max_length=10)]
     numero_etranger: NumeroEtranger
     numero_demande: Numero12 | None = None
-    categorie: Literal[v.CATEGORIES_TITRE]
+    categorie: v.CategorieTitre
     mention: str | None = None
     date_debut: date
     date_fin: date | None = None
-    statut: Literal[v.STATUTS_TITRE]
+    statut: v.StatutTitre
     date_remise: date | None = None
     autorisation_travail: bool
     numero_duplicata: int
     prefecture: Prefecture
-    origine: Literal[v.ORIGINES]
+    origine: v.Origine
     maj_le: datetime
 
     @model_validator(mode="after")
-    def _end_required_unless_permanent(self) -> "Titre":
+    def _end_required_unless_permanent(self) -> Titre:
         if self.date_fin is None and self.categorie != "CARTE_RESIDENT_PERMANENT":
             raise ValueError("date_fin may be null only for CARTE_RESIDENT_PERMANENT")
         return self
@@ -105,15 +105,15 @@ class Titre(AnefRow):
 class Demande(AnefRow):
     numero_demande: Numero12
     numero_etranger: NumeroEtranger
-    nature: Literal[v.NATURES_DEMANDE]
-    categorie_demandee: Literal[v.CATEGORIES_TITRE]
+    nature: v.NatureDemande
+    categorie_demandee: v.CategorieTitre
     fondement: str | None = None
     date_depot: date
-    statut: Literal[v.STATUTS_DEMANDE]
+    statut: v.StatutDemande
     date_decision: date | None = None
     motif_refus: str | None = None
     prefecture: Prefecture
-    origine: Literal[v.ORIGINES]
+    origine: v.Origine
     maj_le: datetime
 
 
@@ -121,19 +121,19 @@ class Attestation(AnefRow):
     numero: Numero12
     numero_etranger: NumeroEtranger
     numero_demande: Numero12 | None = None
-    type: Literal[v.TYPES_ATTESTATION]
+    type: v.TypeAttestation
     date_debut: date
     date_fin: date
     renouvellements: int
     autorisation_travail: bool
-    origine: Literal[v.ORIGINES]
+    origine: v.Origine
     maj_le: datetime
 
 
 class MesureEloignement(AnefRow):
     numero: Numero12
     numero_etranger: NumeroEtranger
-    nature: Literal[v.NATURES_MESURE]
+    nature: v.NatureMesure
     date_decision: date
     notifiee_le: datetime | None = None
     delai_depart_jours: int
@@ -141,7 +141,7 @@ class MesureEloignement(AnefRow):
     annulee: bool
     executee: bool
     date_execution: date | None = None
-    origine: Literal[v.ORIGINES]
+    origine: v.Origine
     maj_le: datetime
 
 

@@ -3,11 +3,27 @@ own bookkeeping in a separate schema (``migration``): the spec forbids extra col
 """
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import JSONB
+from typing import Any
+
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, CHAR, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-    MetaData, Numeric, Table, Text, text,
+    ARRAY,
+    CHAR,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    Text,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from schemas import vocabularies as v
 
@@ -20,7 +36,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(x) for x in values)})"
 
 
-def _origin_columns() -> list[Column]:
+def _origin_columns() -> list[Column[Any]]:
     return [
         Column("origine", Text, CheckConstraint(_in("origine", v.ORIGINES)), nullable=False),
         Column("maj_le", DateTime(timezone=True), nullable=False),
@@ -60,7 +76,7 @@ usager = Table(
 )
 
 
-def _holder() -> Column:
+def _holder() -> Column[Any]:
     return Column("numero_etranger", CHAR(10), ForeignKey(f"{SCHEMA}.usager.numero_etranger"), nullable=False,
                   index=True)
 

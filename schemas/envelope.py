@@ -75,7 +75,7 @@ class ChangeEvent(BaseModel):
             raise ValueError("change event without source.lsn")
         try:
             first, second = orjson.loads(self.source.sequence or "null") or (None, None)
-            return (int(first) << 64) | int(second)
+            return (int(str(first)) << 64) | int(str(second))
         except (TypeError, ValueError):
             return self.source.lsn
 
@@ -88,7 +88,7 @@ class ChangeEvent(BaseModel):
         return orjson.dumps(self.model_dump(by_alias=True))
 
     @classmethod
-    def from_json(cls, raw: bytes) -> "ChangeEvent":
+    def from_json(cls, raw: bytes) -> ChangeEvent:
         """Parse an event. Raises ``pydantic.ValidationError`` for anything that is not an envelope."""
         return cls.model_validate_json(raw)
 

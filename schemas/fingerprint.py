@@ -13,7 +13,10 @@ integration test against PostgreSQL hold the two twins together.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table
 
 from schemas import agdref_tables
 
@@ -55,7 +58,7 @@ def anef_row_digests_sql(holders: str | None = ":n") -> str:
     whose digest moved was changed in ANEF since."""
     from schemas.anef_tables import ANEF_TABLES
 
-    def key(table) -> str:
+    def key(table: Table) -> str:
         return str(list(table.primary_key.columns)[0].name)
 
     where = "" if holders is None else f" AND numero_etranger = ANY(CAST({holders} AS char(10)[]))"

@@ -14,8 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 SMALLINT = Annotated[int, Field(ge=-32768, le=32767)]
 
 
-def _text(width: int):
-    return Annotated[str, StringConstraints(max_length=width)]
+# Text of at most the column's width (CHAR/VARCHAR(n)): one alias per width used, so that type
+# checkers read the models as plainly as pydantic does.
+Text1 = Annotated[str, StringConstraints(max_length=1)]
+Text2 = Annotated[str, StringConstraints(max_length=2)]
+Text3 = Annotated[str, StringConstraints(max_length=3)]
+Text4 = Annotated[str, StringConstraints(max_length=4)]
+Text5 = Annotated[str, StringConstraints(max_length=5)]
+Text8 = Annotated[str, StringConstraints(max_length=8)]
+Text10 = Annotated[str, StringConstraints(max_length=10)]
+Text12 = Annotated[str, StringConstraints(max_length=12)]
+Text14 = Annotated[str, StringConstraints(max_length=14)]
+Text21 = Annotated[str, StringConstraints(max_length=21)]
+Text24 = Annotated[str, StringConstraints(max_length=24)]
+Text28 = Annotated[str, StringConstraints(max_length=28)]
+Text32 = Annotated[str, StringConstraints(max_length=32)]
+Text40 = Annotated[str, StringConstraints(max_length=40)]
+Text41 = Annotated[str, StringConstraints(max_length=41)]
+Text44 = Annotated[str, StringConstraints(max_length=44)]
+Text60 = Annotated[str, StringConstraints(max_length=60)]
 
 
 class LegacyRow(BaseModel):
@@ -23,96 +40,96 @@ class LegacyRow(BaseModel):
 
 
 class Etranger(LegacyRow):
-    num_etranger: _text(10)
-    nom: _text(44)
-    nom_usage: _text(41) | None = None
-    prenoms: _text(32) | None = None
-    sexe: _text(1) | None = None
-    date_nais: _text(8) | None = None
-    pays_nais: _text(3) | None = None
-    ville_nais: _text(28) | None = None
-    nationalite: _text(3) | None = None
-    nom_pere: _text(21) | None = None
-    nom_mere: _text(21) | None = None
-    prenom_pere: _text(10) | None = None
-    prenom_mere: _text(10) | None = None
-    sit_matrim: _text(1) | None = None
-    date_entree: _text(8) | None = None
-    cond_entree: _text(1) | None = None
-    ind_alias: _text(1) | None = None
-    num_etranger_ref: _text(10) | None = None
-    code_dept: _text(3) | None = None
-    date_naturalisation: _text(8) | None = None
-    date_maj: _text(14) | None = None
+    num_etranger: Text10
+    nom: Text44
+    nom_usage: Text41 | None = None
+    prenoms: Text32 | None = None
+    sexe: Text1 | None = None
+    date_nais: Text8 | None = None
+    pays_nais: Text3 | None = None
+    ville_nais: Text28 | None = None
+    nationalite: Text3 | None = None
+    nom_pere: Text21 | None = None
+    nom_mere: Text21 | None = None
+    prenom_pere: Text10 | None = None
+    prenom_mere: Text10 | None = None
+    sit_matrim: Text1 | None = None
+    date_entree: Text8 | None = None
+    cond_entree: Text1 | None = None
+    ind_alias: Text1 | None = None
+    num_etranger_ref: Text10 | None = None
+    code_dept: Text3 | None = None
+    date_naturalisation: Text8 | None = None
+    date_maj: Text14 | None = None
 
 
 class Adresse(LegacyRow):
-    num_etranger: _text(10)
+    num_etranger: Text10
     num_ordre: int
-    chez: _text(21) | None = None
-    num_voie: _text(4) | None = None
-    code_voie: _text(4) | None = None
-    lib_voie: _text(24) | None = None
-    code_postal: _text(5) | None = None
-    lib_commune: _text(28) | None = None
-    code_insee: _text(5) | None = None
-    date_debut: _text(8) | None = None
-    date_maj: _text(14) | None = None
+    chez: Text21 | None = None
+    num_voie: Text4 | None = None
+    code_voie: Text4 | None = None
+    lib_voie: Text24 | None = None
+    code_postal: Text5 | None = None
+    lib_commune: Text28 | None = None
+    code_insee: Text5 | None = None
+    date_debut: Text8 | None = None
+    date_maj: Text14 | None = None
 
 
 class Demande(LegacyRow):
-    num_demande: _text(12)
-    num_etranger: _text(10) | None = None
-    code_dept: _text(3) | None = None
-    type_titre: _text(5) | None = None
-    code_mouvement: _text(2) | None = None
-    ref_reglementaire: _text(12) | None = None
-    date_depot: _text(8) | None = None
-    decision: _text(1) | None = None
-    date_decision: _text(8) | None = None
-    motif_refus: _text(60) | None = None
-    date_maj: _text(14) | None = None
+    num_demande: Text12
+    num_etranger: Text10 | None = None
+    code_dept: Text3 | None = None
+    type_titre: Text5 | None = None
+    code_mouvement: Text2 | None = None
+    ref_reglementaire: Text12 | None = None
+    date_depot: Text8 | None = None
+    decision: Text1 | None = None
+    date_decision: Text8 | None = None
+    motif_refus: Text60 | None = None
+    date_maj: Text14 | None = None
 
 
 class Titre(LegacyRow):
-    num_titre: _text(10)
-    num_etranger: _text(10) | None = None
-    num_demande: _text(12) | None = None
-    type_titre: _text(5) | None = None
-    mention: _text(40) | None = None
-    date_debut_val: _text(8) | None = None
-    date_fin_val: _text(8) | None = None
-    date_remise: _text(8) | None = None
-    autor_travail: _text(1) | None = None
+    num_titre: Text10
+    num_etranger: Text10 | None = None
+    num_demande: Text12 | None = None
+    type_titre: Text5 | None = None
+    mention: Text40 | None = None
+    date_debut_val: Text8 | None = None
+    date_fin_val: Text8 | None = None
+    date_remise: Text8 | None = None
+    autor_travail: Text1 | None = None
     num_duplicata: SMALLINT | None = None
-    lieu_delivrance: _text(3) | None = None
-    date_maj: _text(14) | None = None
+    lieu_delivrance: Text3 | None = None
+    date_maj: Text14 | None = None
 
 
 class DocProvisoire(LegacyRow):
-    num_doc: _text(12)
-    num_etranger: _text(10) | None = None
-    num_demande: _text(12) | None = None
-    type_doc: _text(3) | None = None
-    date_debut: _text(8) | None = None
-    date_fin: _text(8) | None = None
+    num_doc: Text12
+    num_etranger: Text10 | None = None
+    num_demande: Text12 | None = None
+    type_doc: Text3 | None = None
+    date_debut: Text8 | None = None
+    date_fin: Text8 | None = None
     nb_renouv: SMALLINT | None = None
-    autor_travail: _text(1) | None = None
-    date_maj: _text(14) | None = None
+    autor_travail: Text1 | None = None
+    date_maj: Text14 | None = None
 
 
 class MesureEloignement(LegacyRow):
-    num_mesure: _text(12)
-    num_etranger: _text(10) | None = None
-    nature: _text(10) | None = None
-    date_decision: _text(8) | None = None
-    date_notif: _text(12) | None = None
+    num_mesure: Text12
+    num_etranger: Text10 | None = None
+    nature: Text10 | None = None
+    date_decision: Text8 | None = None
+    date_notif: Text12 | None = None
     delai_depart: SMALLINT | None = None
-    contentieux: _text(1) | None = None
-    annulee: _text(1) | None = None
-    execution: _text(1) | None = None
-    date_execution: _text(8) | None = None
-    date_maj: _text(14) | None = None
+    contentieux: Text1 | None = None
+    annulee: Text1 | None = None
+    execution: Text1 | None = None
+    date_execution: Text8 | None = None
+    date_maj: Text14 | None = None
 
 
 LEGACY_MODELS: dict[str, type[LegacyRow]] = {

@@ -6,9 +6,10 @@ ours, and stable)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
-from typing import Sequence, TypeVar
+from functools import cache
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -18,7 +19,7 @@ def randint(rng: random.Random, low: int, high: int) -> int:
     return low + int(rng.random() * (high - low + 1))
 
 
-@lru_cache(maxsize=None)
+@cache
 def d8(day: date) -> str:
     """A legacy ``YYYYMMDD`` date (cached: a century has only 36,525 days)."""
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"

@@ -12,7 +12,7 @@ import csv
 import io
 import multiprocessing
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import psycopg2
 from sqlalchemy import Engine, func, select

@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -241,7 +241,7 @@ class Workload:
         conn.execute(insert(anef.demande).values(
             numero_demande=f"W{self.run:03d}{self._next():08d}", numero_etranger=pick(self.rng, self.pools.anef_persons),
             nature="RENOUVELLEMENT", categorie_demandee="CARTE_PLURIANNUELLE", date_depot=self.today,
-            statut="EN_INSTRUCTION", prefecture="75", origine="ANEF", maj_le=datetime.now(timezone.utc)))
+            statut="EN_INSTRUCTION", prefecture="75", origine="ANEF", maj_le=datetime.now(UTC)))
         return True
 
     def anef_hand_over(self, conn: Connection) -> bool:
@@ -251,5 +251,5 @@ class Workload:
             return False
         permit = self.pools.anef_available.pop(randint(self.rng, 0, len(self.pools.anef_available) - 1))
         conn.execute(update(anef.titre).where(anef.titre.c.numero_titre == permit, anef.titre.c.statut == "DISPONIBLE")
-                     .values(statut="REMIS", date_remise=self.today, maj_le=datetime.now(timezone.utc)))
+                     .values(statut="REMIS", date_remise=self.today, maj_le=datetime.now(UTC)))
         return True

@@ -6,8 +6,8 @@ from datetime import date
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from operations.freshness import window_p99
 from common.log import pseudonym
+from operations.freshness import window_p99
 from operations.gonogo import StreamFacts
 from operations.web import facts
 from operations.web.auth import User, csrf_ok

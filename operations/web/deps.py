@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
@@ -69,7 +69,7 @@ class Sampler:
         try:
             with self.anef.begin() as conn:
                 conn.execute(insert(stream_sample).values(
-                    taken_at=datetime.fromtimestamp(status.taken_at, timezone.utc),
+                    taken_at=datetime.fromtimestamp(status.taken_at, UTC),
                     lag=status.lag if status.partitions else None,
                     events_per_second=status.throughput.get("events_per_second"),
                     freshness_p50=status.worker.get("freshness_p50_seconds"),

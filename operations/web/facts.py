@@ -4,7 +4,14 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from operations.verdicts import (  # noqa: F401 - the pages' names for the go/no-go's I/O
-    change_criteria, current_criteria, evaluate_all, latest_verdicts, record_audit, scope_facts, verdict_history)
+    change_criteria,
+    current_criteria,
+    evaluate_all,
+    latest_verdicts,
+    record_audit,
+    scope_facts,
+    verdict_history,
+)
 from reconciliation import store
 from schemas.web_tables import audit
 

@@ -5,23 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select, text
 
+from common.log import pseudonym
 from operations.gonogo import COUNTRY
 from operations.web import api, facts
-from operations.web.auth import (SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok,
-                                 throttled)
+from operations.web.auth import SESSION_COOKIE, SESSION_HOURS, User, add_user, authenticate, csrf_ok, throttled
 from operations.web.deps import TEMPLATES, context, paris_time, require
-from common.log import pseudonym
 from reconciliation import store
 from reconciliation.charts import bars, trend
 from reconciliation.divergence import Kind, Severity
-from schemas.web_tables import ROLES, user as users
+from schemas.web_tables import ROLES
+from schemas.web_tables import user as users
 
 router = APIRouter()
 
@@ -90,7 +90,7 @@ def home(_: User = Depends(require("viewer"))) -> RedirectResponse:
 def streams(request: Request, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
     data = api.streams(request, viewer)
     history = data["history"]
-    labels = [paris_time(datetime.fromtimestamp(h["at"], timezone.utc)) for h in history]
+    labels = [paris_time(datetime.fromtimestamp(h["at"], UTC)) for h in history]
     charts = [
         trend("Consumer lag", {"total": [h["lag"] or 0 for h in history]}, labels, unit="messages"),
         trend("Throughput", {"total": [round(h["events_per_second"] or 0) for h in history]}, labels,

@@ -8,9 +8,9 @@ import signal
 import socket
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -89,7 +89,6 @@ class Chain:
         import psycopg2.extras
 
         from common.db import psycopg2_dsn
-
         from common.retry import retrying
 
         def attempt():
@@ -153,7 +152,7 @@ def settled(agdref: Engine, anef: Engine) -> bool:
             and compare_dossiers(agdref, anef).consistent)
 
 
-def where_it_stands(chain: "Chain") -> str:
+def where_it_stands(chain: Chain) -> str:
     """What an unsettled chain looks like: for the message of a failed wait."""
     from reconciliation.dossiers import compare_dossiers
 
@@ -173,6 +172,14 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval:
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (f": {explain()}" if explain else ""))
+
+
+@pytest.fixture
+def app(chain: Chain):
+    """The web application on this test's databases, a user of each role (``web_client``)."""
+    from tests.integration.web_client import web_client
+
+    yield from web_client(chain)
 
 
 @pytest.fixture
@@ -198,9 +205,9 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
         made.anef.dispose()
         if os.environ.get("TEST_KEEP_DATABASES"):  # to look at a failure: agdref_<name>, anef_<name>
             print(f"kept databases agdref_{name} and anef_{name}")
-            return
-        admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for db in (f"agdref_{name}", f"anef_{name}"):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+        else:
+            admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                for db in (f"agdref_{name}", f"anef_{name}"):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+            admin.dispose()

@@ -10,9 +10,9 @@ Whichever is used, the tests see the same object.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from sqlalchemy.engine import make_url
 
@@ -67,7 +67,7 @@ def _docker_runs() -> bool:
 
         docker.from_env().ping()
         return True
-    except Exception:  # no engine, no socket, no permission: all mean "not here"
+    except Exception:  # noqa: BLE001 - no engine, no socket, no permission: all mean "not here"
         return False
 
 

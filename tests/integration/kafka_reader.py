@@ -37,7 +37,7 @@ def read_all(bootstrap: str, prefix: str) -> Published:
     result = Published()
     seen: dict[tuple[str, bytes], dict[int, tuple]] = defaultdict(dict)
     while any(consumer.position(tp) < end[tp] for tp in parts):
-        for tp, messages in consumer.poll(timeout_ms=1000).items():
+        for messages in consumer.poll(timeout_ms=1000).values():
             for m in messages:
                 if m.value is None:
                     continue  # a tombstone: the delete before it carries the information

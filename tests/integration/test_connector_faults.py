@@ -15,7 +15,6 @@ from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, wait_for
 from tests.integration.kafka_reader import agdref_rows, read_all
 
-
 LAST_DIFFERENCE: list[str] = []
 
 

@@ -8,7 +8,6 @@ import sys
 import threading
 
 import pytest
-
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import text
 

@@ -9,8 +9,8 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from cli.processes import Background
 from common.db import engine
-from connectors import source
 from common.kafka_admin import ensure_topics
+from connectors import source
 from infra import connect
 from infra.database import ensure_database, init_anef
 from schemas import agdref_tables as legacy

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from pipeline import conflicts
 from domain.version import mapping_version
+from pipeline import conflicts
 from reconciliation.divergence import Kind
 from tests.integration.conftest import Chain
 from tests.integration.test_reconciliation import _anef, _cli, _plain_persons, _start

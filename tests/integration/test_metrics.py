@@ -22,8 +22,8 @@ def test_the_worker_exports_events_outcomes_batches_and_freshness(chain: Chain):
     wait_for(lambda: "agdref_anef_consumer_lag{" in scrape(port), 30, "the consumer lag per partition")
     text = scrape(port)
     assert "agdref_anef_dossiers_waiting 0.0" in text
-    assert re.search(r'agdref_anef_consumer_lag\{partition="\d",topic="%s\.agdref\.etranger"\} 0\.0' % chain.name, text)
-    events_in = re.search(r'agdref_anef_events_in_total\{topic="%s\.agdref\.etranger"\} (\S+)' % chain.name, text)
+    assert re.search(r'agdref_anef_consumer_lag\{partition="\d",topic="' + chain.name + r'\.agdref\.etranger"\} 0\.0', text)
+    events_in = re.search(r'agdref_anef_events_in_total\{topic="' + chain.name + r'\.agdref\.etranger"\} (\S+)', text)
     assert events_in and float(events_in.group(1)) == 5.0, events_in and events_in.group(0)
     assert "agdref_anef_freshness_seconds_count" in text and "agdref_anef_sink_batch_seconds_count" in text
     # As a token (a label value), not any run of digits: a float such as 11.160300000000001 holds those too.

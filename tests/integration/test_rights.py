@@ -5,10 +5,10 @@ taking it back gives GO again. Dossiers are migrated by the pipeline's own sink.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, text
@@ -86,6 +86,7 @@ def systems(infrastructure: Infrastructure) -> Iterator[Systems]:
 def _restore(systems: Systems, table: str, rows: list[dict]) -> Callable[[], None]:
     def put_back() -> None:
         from sqlalchemy import insert
+
         from schemas.anef_tables import metadata
 
         with systems.anef.begin() as conn:

@@ -2,7 +2,7 @@
 dossiers, and blind to rows created in ANEF."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -78,7 +78,7 @@ def test_a_person_created_in_anef_is_never_overwritten_or_deleted(chain: Chain):
         conn.execute(insert(usager).values(
             numero_etranger="0000000001", nom_naissance="CREE EN LIGNE", prenoms=[], sexe="F",
             precision_naissance="INCONNUE", nationalite="MAR", prefecture="75", statut="ACTIF", origine="ANEF",
-            maj_le=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+            maj_le=datetime(2026, 1, 1, tzinfo=UTC)))
     sink = DossierSink(chain.anef)
     sink.apply([person(40, nom="LEGACY")])
     assert _one(chain, usager, "0000000001")["nom_naissance"] == "CREE EN LIGNE"
@@ -126,7 +126,7 @@ def test_an_erasure_blocked_by_rows_anef_created_is_parked_not_lost(chain: Chain
         conn.execute(insert(demande).values(
             numero_demande="W00000000001", numero_etranger="0000000001", nature="RENOUVELLEMENT",
             categorie_demandee="CARTE_RESIDENT", date_depot=datetime(2026, 1, 5).date(), statut="EN_INSTRUCTION",
-            prefecture="75", origine="ANEF", maj_le=datetime(2026, 1, 5, tzinfo=timezone.utc)))
+            prefecture="75", origine="ANEF", maj_le=datetime(2026, 1, 5, tzinfo=UTC)))
     result = sink.apply([change("etranger", 71, None, PERSON)])
     assert result.refused == 1
     assert _one(chain, parked, "0000000001")["reason"] == "ECRITURE_REFUSEE"
@@ -186,7 +186,7 @@ def test_a_dossier_anef_changed_since_the_migration_wrote_it_is_held_as_a_confli
     assert _one(chain, usager, "0000000001")["nom_naissance"] == "UNCHANGED IN ANEF"
     with chain.anef.begin() as conn:  # an agent records the hand-over in ANEF
         conn.execute(titre.update().where(titre.c.numero_titre == "T000000001").values(
-            statut="REMIS", date_remise=date(2026, 2, 1), maj_le=datetime(2026, 2, 1, tzinfo=timezone.utc)))
+            statut="REMIS", date_remise=date(2026, 2, 1), maj_le=datetime(2026, 2, 1, tzinfo=UTC)))
     result = sink.apply([person(93, nom="FROM AGDREF")])
     assert result.held == 1 and result.migrated == 0
     assert _one(chain, titre, "T000000001", "numero_titre")["statut"] == "REMIS"

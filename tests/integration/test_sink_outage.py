@@ -8,14 +8,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from connectors import source
-from pipeline.rejects import count_parked, dead_letters
 from pipeline.app import dead_letter_topic
+from pipeline.rejects import count_parked, dead_letters
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import usager
 from synthetic.persons import person_row
 from tests.integration.conftest import Chain, wait_for
 from tests.integration.tcp_proxy import CuttableProxy
-
 
 OUTAGE_SECONDS = 60  # what the issue asks the worker to ride out: a full minute
 

@@ -19,27 +19,7 @@ from operations.web.auth import add_user
 from reconciliation import store
 from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSummary, Severity
 from tests.integration.conftest import Chain
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app(chain: Chain):
-    settings = chain.settings().model_copy(update={"web_session_secret": secrets.token_urlsafe(40)})
-    with chain.anef.begin() as conn:
-        for role in ("viewer", "engineer", "admin"):
-            add_user(conn, role, PASSWORD, role)
-    made = create_app(settings, metrics_url=None, sample_every=3600)
-    with TestClient(made) as client:
-        yield client
-
-
-def login(client: TestClient, role: str) -> str:
-    """Log in as the user of that role; returns the session's CSRF token (from a page's form)."""
-    client.cookies.clear()
-    assert client.post("/login", data={"username": role, "password": PASSWORD}, follow_redirects=False).status_code == 303
-    page = client.get("/gonogo").text
-    return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+from tests.integration.web_client import PASSWORD, login
 
 
 def a_divergence(chain: Chain, number: str = "0123456789", prefecture: str = "75") -> int:
@@ -195,7 +175,7 @@ def _session_works(app: TestClient, cookie: str) -> bool:
 
 
 def test_a_session_ends_for_good_at_logout_password_change_and_deactivation(app: TestClient, chain: Chain):
-    from operations.web.auth import SESSION_COOKIE, add_user, set_active
+    from operations.web.auth import SESSION_COOKIE, set_active
 
     csrf = login(app, "engineer")
     kept = app.cookies.get(SESSION_COOKIE)

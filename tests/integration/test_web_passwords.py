@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.integration.conftest import Chain
-from tests.integration.test_web import PASSWORD, app  # noqa: F401 - the application fixture
+from tests.integration.web_client import PASSWORD
 
 
 def test_an_old_scrypt_password_logs_in_once_and_is_stored_again_with_argon2(app: TestClient, chain: Chain):

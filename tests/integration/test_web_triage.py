@@ -9,7 +9,7 @@ from operations.web import facts
 from reconciliation import store
 from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSummary, Severity
 from tests.integration.conftest import Chain
-from tests.integration.test_web import app, login  # noqa: F401 - the application fixture
+from tests.integration.web_client import login
 
 NUMBERS = [f"{n:010d}" for n in range(500, 505)]
 
@@ -60,7 +60,7 @@ def test_a_refused_form_answers_an_html_page_with_the_form_filled_again(app: Tes
     csrf = login(app, "engineer")
     answer = app.post(f"/divergences/{ids[0]}/decide", data={"reason": "no", "decision": "accept", "csrf": csrf})
     assert answer.status_code == 400 and "a reason of 3 to 2,000 characters is required" in answer.text
-    assert '<form method="post" action="/divergences/%d/decide"' % ids[0] in answer.text
+    assert f'<form method="post" action="/divergences/{ids[0]}/decide"' in answer.text
     assert f'name="csrf" value="{csrf}"' in answer.text and 'value="forged"' not in answer.text
     again = answer.text.split('id="again"', 1)[1]
     assert 'name="decision" value="accept"' in again and 'name="reason" value="no"' in again

@@ -1,5 +1,5 @@
 """Change events built by the connector are Debezium's envelope."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from connectors import pgoutput
 from connectors.events import Transaction, change_records
@@ -7,7 +7,7 @@ from schemas.envelope import ChangeEvent, decode_key
 
 REL = pgoutput.Relation(1, "agdref", "titre", "f", ("num_titre", "num_duplicata"), ("num_titre", "num_duplicata"),
                         (1042, 21))
-TX = Transaction(xid=9, commit_time=datetime(2026, 1, 1, tzinfo=timezone.utc), final_lsn=1000)
+TX = Transaction(xid=9, commit_time=datetime(2026, 1, 1, tzinfo=UTC), final_lsn=1000)
 
 
 def _records(change):

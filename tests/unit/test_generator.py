@@ -1,10 +1,11 @@
 """The synthetic AGDREF: deterministic, shaped like the legacy tables, with its defects at their rates."""
 from collections import Counter
+from datetime import UTC
 
 import pytest
 
-from domain.dossier import DossierRejected, map_dossier
 from domain.assembly import assemble
+from domain.dossier import DossierRejected, map_dossier
 from schemas.legacy_models import LEGACY_MODELS
 from synthetic.population import dossier
 from synthetic.seed import chunk_rows
@@ -78,14 +79,14 @@ def test_permit_histories_follow_the_real_paths(population):
 
 
 def test_some_dossiers_need_a_person_for_each_kind_of_legacy_defect(population):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from schemas.legacy_models import LEGACY_MODELS as M
 
     models = {t: [M[t](**r) for r in rows] for t, rows in population.items()}
     reasons = Counter()
     for legacy in assemble(models).values():
-        outcome = map_dossier(legacy, datetime(2026, 11, 1, tzinfo=timezone.utc))
+        outcome = map_dossier(legacy, datetime(2026, 11, 1, tzinfo=UTC))
         if isinstance(outcome, DossierRejected):
             reasons[outcome.remediations[0].reason.value] += 1
     assert {"DATE_INEXISTANTE", "VALIDITE_HORS_REGLES", "ALIAS_SANS_REFERENCE", "ALIAS_BOUCLE"} <= set(reasons)

@@ -1,5 +1,5 @@
 """Permit, application, document and measure rules (docs/mapping.md)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from domain.permits import check_validity, map_titre
 from schemas.legacy_models import Demande, DocProvisoire, MesureEloignement, Titre
 from schemas.rejections import Reason
 
-CTX = DossierContext("0000000001", "75011", "75111", datetime(2026, 1, 1, tzinfo=timezone.utc))
+CTX = DossierContext("0000000001", "75011", "75111", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def _titre(**kw):
@@ -131,5 +131,5 @@ def test_MES1_to_MES4_measures_keep_their_nature_flags_and_notification_instant(
     m, _ = _measure()
     assert (m.nature, m.delai_depart_jours, m.contentieux, m.annulee, m.executee, m.date_execution) == (
         "OQTF", 30, True, False, False, None)
-    assert m.notifiee_le == datetime(2024, 3, 20, 13, 30, tzinfo=timezone.utc)
+    assert m.notifiee_le == datetime(2024, 3, 20, 13, 30, tzinfo=UTC)
     assert _reasons(_measure(nature="AUTRE")[1]) == [(Reason.CODE_INCONNU, "nature")]

@@ -1,5 +1,5 @@
 """Date and time rules (docs/mapping.md, section Dates and times)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -37,18 +37,18 @@ def test_DAT5_text_that_is_not_yyyymmdd_is_unreadable(raw):
 
 
 def test_DAT6_paris_times_follow_summer_and_winter_offsets():
-    assert paris_local_time("20240715120000", "t") == datetime(2024, 7, 15, 10, tzinfo=timezone.utc)
-    assert paris_local_time("20240115120000", "t") == datetime(2024, 1, 15, 11, tzinfo=timezone.utc)
-    assert paris_local_time("202401151200", "t") == datetime(2024, 1, 15, 11, tzinfo=timezone.utc)
+    assert paris_local_time("20240715120000", "t") == datetime(2024, 7, 15, 10, tzinfo=UTC)
+    assert paris_local_time("20240115120000", "t") == datetime(2024, 1, 15, 11, tzinfo=UTC)
+    assert paris_local_time("202401151200", "t") == datetime(2024, 1, 15, 11, tzinfo=UTC)
 
 
 def test_DAT7_an_ambiguous_time_is_its_first_occurrence_in_summer_time():
-    assert paris_local_time("20241027023000", "t") == datetime(2024, 10, 27, 0, 30, tzinfo=timezone.utc)
+    assert paris_local_time("20241027023000", "t") == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
 
 
 def test_DAT8_a_time_skipped_by_summer_time_moves_one_hour_on():
     # 02:30 does not exist on 31 March 2024; 03:30 summer time is 01:30 UTC.
-    assert paris_local_time("20240331023000", "t") == datetime(2024, 3, 31, 1, 30, tzinfo=timezone.utc)
+    assert paris_local_time("20240331023000", "t") == datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 
 
 def test_DAT6_blank_or_zero_timestamps_are_null_and_garbage_is_unreadable():

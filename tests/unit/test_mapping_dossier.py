@@ -1,5 +1,5 @@
 """Dossier rules (docs/mapping.md: Dossier, Aliases, Addresses)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from domain.errors import RemediationNeeded
 from schemas.legacy_models import Adresse, Demande, Etranger, Titre
 from schemas.rejections import Reason
 
-AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def person(numero="0000000001", **kw) -> Etranger:

@@ -34,7 +34,7 @@ def test_TXT1_text_that_is_merely_accented_is_left_alone():
 
 
 def test_TXT1_double_mojibake_is_repaired_twice():
-    twice = "É".encode("utf-8").decode("cp1252").encode("utf-8").decode("cp1252")
+    twice = "É".encode().decode("cp1252").encode("utf-8").decode("cp1252")
     assert repair_mojibake(twice) == "É"
 
 

@@ -1,11 +1,11 @@
 """Person rules, seen through the dossier mapping."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_dossier
 from schemas.legacy_models import Adresse, Etranger
 from schemas.rejections import Reason
 
-COMMIT = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+COMMIT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def _row(**overrides) -> Etranger:
@@ -28,7 +28,7 @@ def test_a_clean_legacy_person_maps_to_the_values_the_rules_give():
     assert (u.nationalite, u.pays_naissance, u.prefecture, u.statut, u.origine) == ("SEN", "SEN", "75", "ACTIF", "AGDREF")
     assert (u.situation_familiale, u.entree_reguliere, u.date_entree_france.isoformat()) == ("CELIBATAIRE", True, "2015-09-01")
     assert (u.adresse_ligne, u.code_postal, u.commune, u.code_insee) == ("4 RUE PASTEUR", "75011", "PARIS", "75111")
-    assert u.maj_le == datetime(2025, 1, 10, 8, 30, tzinfo=timezone.utc)
+    assert u.maj_le == datetime(2025, 1, 10, 8, 30, tzinfo=UTC)
 
 
 def test_ID4_a_naturalisation_date_makes_the_person_naturalised():

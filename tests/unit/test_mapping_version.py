@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.assembly import assemble
@@ -15,7 +15,7 @@ from schemas.legacy_models import LEGACY_MODELS
 from synthetic.population import dossier
 
 RECORDED = Path(__file__).with_name("mapping_outcomes.txt")
-AT = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def outcomes_digest(persons: int = 600) -> str:

@@ -3,21 +3,20 @@ cannot carry markup."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
-
-from reconciliation.divergence import Kind
-from datetime import datetime, timezone
 
 from common.log import pseudonym
 from reconciliation import report
 from reconciliation.charts import bars
+from reconciliation.divergence import Kind
 
 ROW = {"id": 7, "numero_etranger": "0123456789", "kind": "field_mismatch", "severity": "high", "status": "new",
        "prefecture": "75", "urgency_days": 12, "age_days": 1.25, "detail": "",
        "fields": [{"field": "usager.nom_naissance", "agdref": "DIALLO", "anef": "DIALO"}],
-       "first_seen_at": datetime(2026, 11, 27, tzinfo=timezone.utc)}
-RUN = {"id": 3, "finished_at": datetime(2026, 11, 27, tzinfo=timezone.utc), "persons": 10, "suspects": 1,
+       "first_seen_at": datetime(2026, 11, 27, tzinfo=UTC)}
+RUN = {"id": 3, "finished_at": datetime(2026, 11, 27, tzinfo=UTC), "persons": 10, "suspects": 1,
        "unconfirmed": 0, "seconds": 1.0, "counts": {"field_mismatch/high": 1}}
 
 

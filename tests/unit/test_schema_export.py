@@ -1,6 +1,6 @@
 """ANEF's models exported as JSON Schema accept what the mapping produces and refuse what ANEF refuses."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jsonschema
 import pytest
@@ -28,7 +28,7 @@ def test_a_mapped_dossier_validates_and_a_wrong_vocabulary_does_not(exported):
                            titres=(Titre(num_titre="T1", num_etranger="0000000001", type_titre="CRP",
                                          date_debut_val="20200101", date_fin_val="00000000", date_remise="00000000",
                                          autor_travail="O", lieu_delivrance="075"),))
-    dossier = map_dossier(legacy, datetime(2026, 1, 1, tzinfo=timezone.utc)).dossier
+    dossier = map_dossier(legacy, datetime(2026, 1, 1, tzinfo=UTC)).dossier
     document = json.loads(dossier.model_dump_json())
     jsonschema.validate(document, exported["dossier"])
     document["usager"]["sexe"] = "I"
