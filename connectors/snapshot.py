@@ -23,28 +23,11 @@ import psycopg2
 
 from connectors.events import Record, Transaction, key_of, snapshot_reads
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA, metadata, primary_key_columns
+from schemas.control_tables import CONTROL_SCHEMA, SIGNAL_TABLE  # noqa: F401 - the connector's names
 from schemas.envelope import topic_name
 
-CONTROL_SCHEMA = "agdref_anef"   # the connector's own tables in the AGDREF database; legacy tables untouched
-SIGNAL_TABLE = "signal"
 WINDOW_OPEN, WINDOW_CLOSE, EXECUTE = "snapshot-window-open", "snapshot-window-close", "execute-snapshot"
 DEFAULT_CHUNK = 20_000
-
-CONTROL_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS {CONTROL_SCHEMA};
--- Debezium's signal table layout, so Debezium can take over with the same table.
-CREATE TABLE IF NOT EXISTS {CONTROL_SCHEMA}.{SIGNAL_TABLE} (
-    id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048));
-CREATE TABLE IF NOT EXISTS {CONTROL_SCHEMA}.snapshot_progress (
-    request_id text NOT NULL, table_name text NOT NULL, keys jsonb, last_key jsonb,
-    rows_read bigint NOT NULL DEFAULT 0, done boolean NOT NULL DEFAULT false,
-    requested_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,
-    PRIMARY KEY (request_id, table_name));
--- What the connector last acknowledged, for `connector status` (lag in seconds) and operators.
-CREATE TABLE IF NOT EXISTS {CONTROL_SCHEMA}.connector_state (
-    slot text PRIMARY KEY, acknowledged_lsn pg_lsn, last_commit_at timestamptz, acknowledged_at timestamptz,
-    events bigint NOT NULL DEFAULT 0);
-"""
 
 
 @dataclass

@@ -37,11 +37,12 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
     """Create the connector's control tables (signal, snapshot progress), the publication and the
     slot when missing. Idempotent. Returns True when the slot was created now (nothing streamed
     yet: the caller decides whether an initial snapshot is due)."""
-    from connectors.snapshot import CONTROL_DDL, CONTROL_SCHEMA, SIGNAL_TABLE
+    from connectors.snapshot import CONTROL_SCHEMA, SIGNAL_TABLE
+    from migrations import versions
 
+    versions.upgrade(db, "agdref")  # the control schema, at the version db init would make
     qualified = [f"{SCHEMA}.{t}" for t in tables] + [f"{CONTROL_SCHEMA}.{SIGNAL_TABLE}"]
     with db.begin() as conn:
-        conn.execute(text(CONTROL_DDL))
         for table in _without_full_identity(conn, tables):
             conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:

@@ -1,17 +1,19 @@
-"""Schema management: ``agdref-anef db init`` creates both databases' tables and loads referentials.
+"""Schema management: ``agdref-anef db init`` brings both databases to the latest schema version.
 
-Idempotent: run it as often as you like; it creates what is missing and changes nothing else.
-Tables are created whole; a column a newer release added to an existing table is added too
-(``add_missing_columns``), so ``db init`` is also the upgrade step for additive schema changes.
-Anything else (a changed type, a dropped column) is not done here.
+What the project owns is versioned with Alembic (``migrations``): in ANEF's database every table
+and schema; in AGDREF the connector's control schema ``agdref_anef``. ``db init`` upgrades both to
+the latest revision (a database of the first release, made before versions existed, is stamped
+at the baseline first), then ``db check`` compares them with the declared tables (a dropped
+index or CHECK is reported). The legacy tables are AGDREF's own: created here only for the
+synthetic AGDREF of the demo, tests and benchmarks (``init_agdref``), with the country referential.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, MetaData, insert, inspect, select, text
-from sqlalchemy.schema import CreateColumn
+from sqlalchemy import Engine, insert, select, text
 
 from common.db import database_name, engine, server_url
-from schemas import agdref_tables, anef_tables, evidence_tables, reconciliation_tables, web_tables
+from migrations import versions
+from schemas import agdref_tables
 from schemas.referentials import ref_pays_rows
 
 
@@ -27,44 +29,24 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
-def init_agdref(db: Engine) -> None:
-    with db.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {agdref_tables.SCHEMA}"))
-        agdref_tables.metadata.create_all(conn)
-        add_missing_columns(conn, agdref_tables.metadata)
-        if conn.execute(select(agdref_tables.ref_pays.c.code_agdref).limit(1)).first() is None:
-            conn.execute(insert(agdref_tables.ref_pays), ref_pays_rows())
+def init_agdref(db: Engine, legacy_tables: bool = True) -> None:
+    """The connector's control schema, upgraded; with ``legacy_tables`` (the synthetic AGDREF
+    only) the legacy tables and the country referential too."""
+    if legacy_tables:
+        with db.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {agdref_tables.SCHEMA}"))
+            agdref_tables.metadata.create_all(conn)
+            if conn.execute(select(agdref_tables.ref_pays.c.code_agdref).limit(1)).first() is None:
+                conn.execute(insert(agdref_tables.ref_pays), ref_pays_rows())
+    versions.upgrade(db, "agdref")
 
 
 def init_anef(db: Engine) -> None:
-    with db.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {anef_tables.SCHEMA}"))
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {anef_tables.BOOKKEEPING_SCHEMA}"))
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {reconciliation_tables.SCHEMA}"))
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {web_tables.SCHEMA}"))
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {evidence_tables.SCHEMA}"))
-        anef_tables.metadata.create_all(conn)
-        add_missing_columns(conn, anef_tables.metadata)
-
-
-def add_missing_columns(conn: Connection, metadata: MetaData) -> list[str]:
-    """Add the columns of ``metadata`` that existing tables lack (each must be nullable or have a
-    server default, as an added column must); returns them as ``schema.table.column``."""
-    inspector = inspect(conn)
-    added = []
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name, schema=table.schema):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
-        for column in table.columns:
-            if column.name not in present:
-                spec = CreateColumn(column).compile(dialect=conn.dialect)
-                conn.execute(text(f'ALTER TABLE {table.schema}."{table.name}" ADD COLUMN {spec}'))
-                added.append(f"{table.schema}.{table.name}.{column.name}")
-    return added
+    versions.upgrade(db, "anef")
 
 
 def init_all(agdref_url: str, anef_url: str) -> None:
+    """Both databases at the latest revision."""
     for url, init in ((agdref_url, init_agdref), (anef_url, init_anef)):
         ensure_database(url)
         db = engine(url)
@@ -74,11 +56,24 @@ def init_all(agdref_url: str, anef_url: str) -> None:
             db.dispose()
 
 
+def check_all(agdref_url: str, anef_url: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each database's revision and what differs from the declared tables (nothing: identical)."""
+    revisions, found = {}, {}
+    for name, url in (("agdref", agdref_url), ("anef", anef_url)):
+        db = engine(url)
+        try:
+            with db.connect() as conn:
+                revisions[name] = versions.current(conn, name) or "none"
+            found[name] = versions.differences(db, name)
+        finally:
+            db.dispose()
+    return revisions, found
+
+
 def reset_all(agdref_url: str, anef_url: str) -> None:
     """Drop every table of both databases (local profiles only: the CLI refuses it elsewhere)."""
     for url, schemas in ((agdref_url, [agdref_tables.SCHEMA]),
-                         (anef_url, [anef_tables.SCHEMA, anef_tables.BOOKKEEPING_SCHEMA,
-                                    reconciliation_tables.SCHEMA, web_tables.SCHEMA, evidence_tables.SCHEMA])):
+                         (anef_url, list(versions.HISTORIES["anef"].schemas))):
         ensure_database(url)
         db = engine(url)
         try:

@@ -29,17 +29,26 @@ from schemas import vocabularies as v
 
 SCHEMA = "anef"
 BOOKKEEPING_SCHEMA = "migration"
-metadata = MetaData()
+# A vocabulary CHECK gets the name PostgreSQL itself gave the first release's column checks
+# (``usager_sexe_check``): migrations can only manage named constraints. They are declared at
+# table level, where Alembic's autogenerate sees them (it skips column-level CHECKs).
+def _checked_column(constraint: Any, _table: Any) -> str:
+    return str(constraint.sqltext).split(" ", 1)[0]  # a vocabulary CHECK reads "<column> IN (…)"
+
+
+metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s", "checked_column": _checked_column,
+                                       "ck": "%(table_name)s_%(checked_column)s_check"})
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(x) for x in values)})"
 
 
-def _origin_columns() -> list[Column[Any]]:
+def _origin_columns() -> list[Column[Any] | CheckConstraint]:
     return [
-        Column("origine", Text, CheckConstraint(_in("origine", v.ORIGINES)), nullable=False),
+        Column("origine", Text, nullable=False),
         Column("maj_le", DateTime(timezone=True), nullable=False),
+        CheckConstraint(_in("origine", v.ORIGINES)),
     ]
 
 
@@ -49,9 +58,9 @@ usager = Table(
     Column("nom_naissance", Text, nullable=False),
     Column("nom_usage", Text),
     Column("prenoms", ARRAY(Text), nullable=False),
-    Column("sexe", Text, CheckConstraint(_in("sexe", v.SEXES)), nullable=False),
+    Column("sexe", Text, nullable=False),
     Column("date_naissance", Date),
-    Column("precision_naissance", Text, CheckConstraint(_in("precision_naissance", v.PRECISIONS_NAISSANCE)),
+    Column("precision_naissance", Text,
            nullable=False),
     Column("pays_naissance", CHAR(3)),
     Column("ville_naissance", Text),
@@ -60,7 +69,7 @@ usager = Table(
     Column("prenom_pere", Text),
     Column("nom_mere", Text),
     Column("prenom_mere", Text),
-    Column("situation_familiale", Text, CheckConstraint(_in("situation_familiale", v.SITUATIONS_FAMILIALES))),
+    Column("situation_familiale", Text),
     Column("date_entree_france", Date),
     Column("entree_reguliere", Boolean),
     Column("prefecture", Text, nullable=False),
@@ -69,9 +78,13 @@ usager = Table(
     Column("commune", Text),
     Column("code_insee", Text),
     Column("numeros_alias", ARRAY(Text), nullable=False, server_default=text("'{}'")),
-    Column("statut", Text, CheckConstraint(_in("statut", v.STATUTS_USAGER)), nullable=False),
+    Column("statut", Text, nullable=False),
     *_origin_columns(),
     CheckConstraint("numero_etranger ~ '^[0-9]{10}$'", name="usager_numero_10_chiffres"),
+    CheckConstraint(_in("sexe", v.SEXES)),
+    CheckConstraint(_in("precision_naissance", v.PRECISIONS_NAISSANCE)),
+    CheckConstraint(_in("situation_familiale", v.SITUATIONS_FAMILIALES)),
+    CheckConstraint(_in("statut", v.STATUTS_USAGER)),
     schema=SCHEMA,
 )
 
@@ -86,11 +99,11 @@ titre = Table(
     Column("numero_titre", CHAR(10), primary_key=True),
     _holder(),
     Column("numero_demande", CHAR(12)),
-    Column("categorie", Text, CheckConstraint(_in("categorie", v.CATEGORIES_TITRE)), nullable=False),
+    Column("categorie", Text, nullable=False),
     Column("mention", Text),
     Column("date_debut", Date, nullable=False),
     Column("date_fin", Date),
-    Column("statut", Text, CheckConstraint(_in("statut", v.STATUTS_TITRE)), nullable=False),
+    Column("statut", Text, nullable=False),
     Column("date_remise", Date),
     Column("autorisation_travail", Boolean, nullable=False),
     Column("numero_duplicata", Integer, nullable=False),
@@ -98,6 +111,8 @@ titre = Table(
     *_origin_columns(),
     CheckConstraint("date_fin IS NOT NULL OR categorie = 'CARTE_RESIDENT_PERMANENT'",
                     name="titre_date_fin_sauf_resident_permanent"),
+    CheckConstraint(_in("categorie", v.CATEGORIES_TITRE)),
+    CheckConstraint(_in("statut", v.STATUTS_TITRE)),
     schema=SCHEMA,
 )
 
@@ -105,16 +120,19 @@ demande = Table(
     "demande", metadata,
     Column("numero_demande", CHAR(12), primary_key=True),
     _holder(),
-    Column("nature", Text, CheckConstraint(_in("nature", v.NATURES_DEMANDE)), nullable=False),
-    Column("categorie_demandee", Text, CheckConstraint(_in("categorie_demandee", v.CATEGORIES_TITRE)),
+    Column("nature", Text, nullable=False),
+    Column("categorie_demandee", Text,
            nullable=False),
     Column("fondement", Text),
     Column("date_depot", Date, nullable=False),
-    Column("statut", Text, CheckConstraint(_in("statut", v.STATUTS_DEMANDE)), nullable=False),
+    Column("statut", Text, nullable=False),
     Column("date_decision", Date),
     Column("motif_refus", Text),
     Column("prefecture", Text, nullable=False),
     *_origin_columns(),
+    CheckConstraint(_in("nature", v.NATURES_DEMANDE)),
+    CheckConstraint(_in("categorie_demandee", v.CATEGORIES_TITRE)),
+    CheckConstraint(_in("statut", v.STATUTS_DEMANDE)),
     schema=SCHEMA,
 )
 
@@ -123,12 +141,13 @@ attestation = Table(
     Column("numero", CHAR(12), primary_key=True),
     _holder(),
     Column("numero_demande", CHAR(12)),
-    Column("type", Text, CheckConstraint(_in("type", v.TYPES_ATTESTATION)), nullable=False),
+    Column("type", Text, nullable=False),
     Column("date_debut", Date, nullable=False),
     Column("date_fin", Date, nullable=False),
     Column("renouvellements", Integer, nullable=False),
     Column("autorisation_travail", Boolean, nullable=False),
     *_origin_columns(),
+    CheckConstraint(_in("type", v.TYPES_ATTESTATION)),
     schema=SCHEMA,
 )
 
@@ -136,7 +155,7 @@ mesure_eloignement = Table(
     "mesure_eloignement", metadata,
     Column("numero", CHAR(12), primary_key=True),
     _holder(),
-    Column("nature", Text, CheckConstraint(_in("nature", v.NATURES_MESURE)), nullable=False),
+    Column("nature", Text, nullable=False),
     Column("date_decision", Date, nullable=False),
     Column("notifiee_le", DateTime(timezone=True)),
     Column("delai_depart_jours", Integer, nullable=False),
@@ -145,6 +164,7 @@ mesure_eloignement = Table(
     Column("executee", Boolean, nullable=False),
     Column("date_execution", Date),
     *_origin_columns(),
+    CheckConstraint(_in("nature", v.NATURES_MESURE)),
     schema=SCHEMA,
 )
 

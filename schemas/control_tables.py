@@ -1,0 +1,58 @@
+"""The connector's own tables in the AGDREF database (schema ``agdref_anef``; the legacy tables are
+never touched): the signal table in Debezium's layout (so Debezium can take over with the same
+table), the incremental snapshots' progress, and what the connector last acknowledged. Created
+and upgraded by ``agdref-anef db init`` (Alembic, ``migrations/agdref``) and by the
+connector itself at start (the same migrations)."""
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, String, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.base import ischema_names
+from sqlalchemy.types import UserDefinedType
+
+CONTROL_SCHEMA = "agdref_anef"
+SIGNAL_TABLE = "signal"
+metadata = MetaData(schema=CONTROL_SCHEMA)
+
+
+class PgLsn(UserDefinedType[str]):
+    """PostgreSQL's ``pg_lsn`` (a WAL position, ``16/B374D848``)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_: object) -> str:
+        return "pg_lsn"
+
+
+# Reflection (schema checks, Alembic) reads the column back as this type instead of warning.
+ischema_names.setdefault("pg_lsn", PgLsn)
+
+
+signal = Table(
+    SIGNAL_TABLE, metadata,
+    Column("id", String(42), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("data", String(2048)),
+)
+
+snapshot_progress = Table(
+    "snapshot_progress", metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("table_name", Text, primary_key=True),
+    Column("keys", JSONB),
+    Column("last_key", JSONB),
+    Column("rows_read", BigInteger, nullable=False, server_default=text("0")),
+    Column("done", Boolean, nullable=False, server_default=text("false")),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+connector_state = Table(
+    # for `status` (lag in seconds) and operators
+    "connector_state", metadata,
+    Column("slot", Text, primary_key=True),
+    Column("acknowledged_lsn", PgLsn()),
+    Column("last_commit_at", DateTime(timezone=True)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("events", BigInteger, nullable=False, server_default=text("0")),
+)
