@@ -20,9 +20,7 @@ from common.retry import retrying
 from common.settings import get_settings
 from infra import kafka, postgres
 from infra.profile import CACHE, profile
-from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.anef_tables import legacy_row, pending
-from schemas.envelope import topic_name
 
 DEMO_DIR = CACHE / "demo"
 CONNECTOR = Background("connector", DEMO_DIR)
@@ -54,7 +52,7 @@ def stop() -> None:
 
 
 def _run(persons: int, seed: int, timeout: float) -> None:
-    from common.kafka_admin import ensure_topics
+    from common.kafka_admin import ensure_declared
     from connectors import source
     from infra.database import init_all, reset_all
     from reconciliation import report, store
@@ -62,6 +60,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     from reconciliation.dossiers import compare_dossiers
     from reconciliation.engine import Options, Reconciler
     from reconciliation.inflight import PipelinePosition
+    from schemas.topics import CONNECTOR, owned_by
     from synthetic.seed import seed_population
 
     console = Console(width=max(Console().width, 130))
@@ -80,9 +79,8 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     source.drop(agdref_db, settings.publication, settings.replication_slot)
     reset_all(settings.agdref_database_url, settings.anef_database_url)
     init_all(settings.agdref_database_url, settings.anef_database_url)
-    topics = [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES]
     _delete_topics_and_group(settings.kafka_bootstrap_servers, settings.worker_id, settings.kafka_topic_prefix)
-    ensure_topics(settings.kafka_bootstrap_servers, topics, settings.kafka_topic_partitions)
+    ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), CONNECTOR))
 
     console.print("[bold]3. connector and worker[/] (background, logs in .cache/demo/)")
     CONNECTOR.start("connector", "run")

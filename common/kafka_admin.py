@@ -12,6 +12,7 @@ from kafka.errors import RetriableError, TopicAlreadyExistsError
 
 from common.exceptions import KafkaUnreachableError
 from common.retry import retrying
+from schemas.topics import Topic
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,71 @@ def _ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, re
                 pass  # another process created it between our look and our create
     finally:
         admin.close()
+
+
+def ensure_declared(bootstrap_servers: str, topics: list[Topic], wait_seconds: float = STARTUP_WAIT_SECONDS) -> None:
+    """Create the declared topics that do not exist yet, each with its partitions, replication
+    factor and configuration (``schemas.topics``), and give existing ones their declared
+    configuration (cleanup policy, minimum ISR, retention: the declaration wins, logged). Partitions
+    and replicas of an existing topic are not changed here: more partitions move keys, replicas need
+    a reassignment (``differences_from_declared`` reports both)."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    def attempt() -> None:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
+        try:
+            existing = set(admin.list_topics())
+            missing = [NewTopic(t.name, t.partitions, t.replication_factor, topic_configs=t.configs())
+                       for t in topics if t.name not in existing]
+            if missing:
+                try:
+                    admin.create_topics(missing, wait_for_metadata=True)
+                except TopicAlreadyExistsError:
+                    pass  # another process created one between our look and our create
+            present = [t for t in topics if t.name in existing]
+            if present:
+                have = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t.name) for t in present],
+                                              config_filter="all")["topic"]
+                stale = [t for t in present
+                         if any(have.get(t.name, {}).get(k, {}).get("value") != v for k, v in t.configs().items())]
+                if stale:
+                    admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t.name, configs=t.configs())
+                                         for t in stale])
+                    log.warning("topics.configuration_aligned", topics=[t.name for t in stale])
+        finally:
+            admin.close()
+    until_kafka_answers(attempt, "creating topics", wait_seconds)
+
+
+def differences_from_declared(bootstrap_servers: str, topics: list[Topic]) -> list[str]:
+    """How the topics on the cluster differ from their declaration, in words: absent, fewer
+    partitions, another replication factor, another cleanup policy, minimum ISR or retention."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
+    try:
+        present = set(admin.list_topics())
+        found = [t for t in topics if t.name in present]
+        problems = [f"{t.name}: absent" for t in topics if t.name not in present]
+        if not found:
+            return problems
+        described = {d["name"]: d for d in admin.describe_topics([t.name for t in found])}
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t.name) for t in found],
+                                         config_filter="all")["topic"]
+    finally:
+        admin.close()
+    for t in found:
+        partitions = described[t.name]["partitions"]
+        if len(partitions) < t.partitions:
+            problems.append(f"{t.name}: {len(partitions)} partitions, {t.partitions} declared")
+        replicas = {len(p["replica_nodes"]) for p in partitions}
+        if replicas != {t.replication_factor}:
+            problems.append(f"{t.name}: replication factor {sorted(replicas)}, {t.replication_factor} declared")
+        for key, wanted in t.configs().items():
+            have = configs.get(t.name, {}).get(key, {}).get("value")
+            if have != wanted:
+                problems.append(f"{t.name}: {key} {have}, {wanted} declared")
+    return problems
 
 
 def read_to_end(bootstrap_servers: str, topic: str) -> Iterator:

@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.topics import Topic, declared
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
         "agdref-anef", description="Topics are named <prefix>.agdref.<table> (Debezium's topic.prefix)."
     )
     kafka_topic_partitions: int = Field(6, ge=1)
+    kafka_replication_factor: int = Field(
+        1, ge=1, description="Replicas of every topic the product creates (3 on a production cluster).")
+    kafka_min_insync_replicas: int = Field(
+        1, ge=1, description="In-sync replicas an acks=all write needs (2 with 3 replicas: one broker may fail).")
 
     replication_slot: str = Field("agdref_anef", description="Logical replication slot on AGDREF.")
     publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
@@ -40,6 +46,9 @@ class Settings(BaseSettings):
         description="Faust's own folder (one sub-folder per worker id). The stores are in memory, so nothing "
         "in it needs to survive a restart; outside the working directory so runs leave no folders behind.")
     worker_metrics_port: int = Field(9108, ge=0, description="Prometheus /metrics of the worker (0: off).")
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address the worker's /metrics listens on: 0.0.0.0 in a container or a pod, "
+        "where Prometheus and the web application reach it from outside.")
     worker_session_timeout: float = Field(
         10.0, ge=3, description="Seconds after which the broker hands a silent worker's partitions to the others.")
     sink_batch_size: int = Field(2000, ge=1, description="Legacy events recorded per transaction, at most.")
@@ -73,6 +82,19 @@ class Settings(BaseSettings):
     web_sample_seconds: float = Field(5.0, gt=0, description="How often the web application samples the streams.")
     web_secure_cookies: bool = Field(
         False, description="Behind TLS: the session cookie is Secure and pages send HSTS (off for local http).")
+
+
+    @model_validator(mode="after")
+    def _replicas_can_acknowledge(self) -> Settings:
+        if self.kafka_min_insync_replicas > self.kafka_replication_factor:
+            raise ValueError(f"KAFKA_MIN_INSYNC_REPLICAS ({self.kafka_min_insync_replicas}) exceeds "
+                             f"KAFKA_REPLICATION_FACTOR ({self.kafka_replication_factor}): no write could be acknowledged")
+        return self
+
+    def topics(self) -> list[Topic]:
+        """Every topic of this deployment (``schemas.topics``)."""
+        return declared(self.kafka_topic_prefix, self.kafka_topic_partitions, self.kafka_replication_factor,
+                        self.kafka_min_insync_replicas)
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ from common.db import engine
 from common.log import get_logger
 from common.settings import get_settings
 from schemas.agdref_tables import CAPTURED_TABLES
-from schemas.envelope import topic_name
 
 log = get_logger(__name__)
 
@@ -41,12 +40,12 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
     missing. Resumes any snapshot left unfinished. Stops cleanly on SIGTERM or Ctrl-C (flushes,
     acknowledges, exits 0)."""
     from common.db import psycopg2_dsn
-    from common.kafka_admin import ensure_topics
+    from common.kafka_admin import ensure_declared
     from connectors import source
     from connectors.kafka_io import ChangeProducer
-    from connectors.log_stream import LogStreamConnector, heartbeat_topic
+    from connectors.log_stream import LogStreamConnector
     from connectors.snapshot import IncrementalSnapshot
-    from schemas.envelope import transaction_topic
+    from schemas.topics import CONNECTOR, owned_by
 
     settings = get_settings()
     if mode == "polling":
@@ -54,12 +53,8 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
         return
     db = engine(settings.agdref_database_url)
     new_slot = source.prepare(db, settings.publication, settings.replication_slot)
-    ensure_topics(settings.kafka_bootstrap_servers,
-                  [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES],
-                  settings.kafka_topic_partitions)
-    # One partition: BEGIN and END markers of all transactions in commit order, as Debezium does.
-    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(settings.kafka_topic_prefix),
-                                                     heartbeat_topic(settings.kafka_topic_prefix)], 1)
+    # The legacy topics, the transaction topic (one partition: commit order) and the heartbeats.
+    ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), CONNECTOR))
     snapshot = IncrementalSnapshot(psycopg2_dsn(settings.agdref_database_url), settings.kafka_topic_prefix,
                                    db.url.database or "", chunk_size)
     snapshot.load()
@@ -86,13 +81,13 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
 
 def _run_polling(settings, interval: float, delete_scan: float) -> None:
     """The polling connector: reads only (no slot, no publication, no signal table in the source)."""
-    from common.kafka_admin import ensure_topics
+    from common.kafka_admin import ensure_declared
     from connectors.kafka_io import ChangeProducer
-    from connectors.polling import PollingConnector, offsets_topic
+    from connectors.polling import PollingConnector
+    from schemas.topics import CONNECTOR, POLLING
 
-    ensure_topics(settings.kafka_bootstrap_servers,
-                  [topic_name(settings.kafka_topic_prefix, t) for t in CAPTURED_TABLES], settings.kafka_topic_partitions)
-    ensure_topics(settings.kafka_bootstrap_servers, [offsets_topic(settings.kafka_topic_prefix)], 1)
+    ensure_declared(settings.kafka_bootstrap_servers, [
+        t for t in settings.topics() if t.owner == POLLING or (t.owner == CONNECTOR and ".agdref." in t.name)])
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -29,6 +29,7 @@ from connectors.kafka_io import ChangeProducer, wait_for
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from connectors.source import int_to_lsn
 from schemas.agdref_tables import primary_key_columns
+from schemas.topics import heartbeat_topic
 
 log = get_logger(__name__)
 
@@ -45,11 +46,6 @@ MAX_CHECKPOINTS_IN_FLIGHT = 8  # confirmations awaited at once: bounds what is h
 #: vanished without closing it. Without the wait, the restarted connector exits ("replication slot
 #: is active for PID ...") and capture stops until a person starts it again.
 SLOT_WAIT_SECONDS = 90.0
-
-
-def heartbeat_topic(prefix: str) -> str:
-    """Debezium's heartbeat topic (``__debezium-heartbeat.<topic.prefix>``)."""
-    return f"__debezium-heartbeat.{prefix}"
 
 
 class LogStreamConnector:

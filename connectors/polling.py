@@ -30,15 +30,12 @@ from connectors.events import Transaction, envelope, key_of
 from connectors.kafka_io import ChangeProducer
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA, metadata, primary_key_columns
 from schemas.envelope import topic_name
+from schemas.topics import polling_offsets_topic
 
 log = get_logger(__name__)
 
 OVERLAP_SECONDS = 300        # re-read this much legacy time before the newest date_maj seen (skew, same-second writes)
 DELETE_SCAN_SECONDS = 60.0   # how often keys are compared to find deletions
-
-
-def offsets_topic(prefix: str) -> str:
-    return f"{prefix}.polling-offsets"
 
 
 def _shift(date_maj: str, seconds: int) -> str:
@@ -73,7 +70,7 @@ class PollingConnector:
     def _load_offsets(self) -> None:
         """The newest ``date_maj`` per table from the offsets topic (its last record per table)."""
         consumer = KafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
-        part = TopicPartition(offsets_topic(self._prefix), 0)
+        part = TopicPartition(polling_offsets_topic(self._prefix), 0)
         consumer.assign([part])
         consumer.seek_to_beginning(part)
         end = consumer.end_offsets([part])[part]
@@ -167,5 +164,5 @@ class PollingConnector:
     def _save_offsets(self) -> None:
         for table, state in self._state.items():
             if state.newest:
-                self._producer.send(offsets_topic(self._prefix), table.encode(), orjson.dumps({"newest": state.newest}))
+                self._producer.send(polling_offsets_topic(self._prefix), table.encode(), orjson.dumps({"newest": state.newest}))
         self._producer.flush()

@@ -27,6 +27,7 @@ from pipeline.guard import RejectionGuard
 from pipeline.sink import DossierSink
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name, transaction_topic
+from schemas.topics import dead_letter_topic, dossier_topic
 
 log = get_logger(__name__)
 
@@ -34,17 +35,6 @@ RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 REBUILD_IDLE_SECONDS = 0.1   # how long an idle rebuild waits before looking for another worker's marks
 LAG_INTERVAL_SECONDS = 5.0
-
-
-def dead_letter_topic(prefix: str) -> str:
-    return f"{prefix}.pipeline.dead-letters"
-
-
-def dossier_topic(prefix: str) -> str:
-    """The migrated dossiers as ANEF holds them, keyed by foreigner number (a tombstone when
-    erased): a feed for ANEF-side consumers. Sent after each commit, so a crash in between leaves
-    a dossier unpublished until its next rebuild; ANEF's database is the reference."""
-    return f"{prefix}.anef.dossiers"
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -57,7 +47,8 @@ def create_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         store="memory://",
         datadir=str(datadir),
-        topic_replication_factor=1,
+        # Faust's own topics (its leader topic) get the declared replication factor too.
+        topic_replication_factor=settings.kafka_replication_factor,
         topic_partitions=settings.kafka_topic_partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,

@@ -12,18 +12,20 @@ from common.settings import get_settings
 @click.option("--loglevel", default="info", show_default=True)
 def worker(loglevel: str) -> None:
     """Consume the legacy topics and write ANEF. Several workers share the partitions."""
-    from common.kafka_admin import ensure_topics
-    from pipeline.app import create_app, dead_letter_topic, dossier_topic
+    from common.kafka_admin import ensure_declared
+    from pipeline.app import create_app
     from schemas.envelope import transaction_topic
+    from schemas.topics import WORKER
 
     settings = get_settings()
-    # The broker does not create topics on demand: without this, the first dead letter would wait
-    # forever for its topic, and the worker with it.
     prefix = settings.kafka_topic_prefix
-    ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(prefix)], settings.kafka_topic_partitions)
-    ensure_topics(settings.kafka_bootstrap_servers, [dossier_topic(prefix)], settings.kafka_topic_partitions,
-                  configs={"cleanup.policy": "compact"})
-    ensure_topics(settings.kafka_bootstrap_servers, [transaction_topic(prefix)], 1)  # as the connector makes it
+    # The broker does not create topics on demand: without this, the first dead letter would wait
+    # forever for its topic, and the worker with it. The transaction topic too, as the connector
+    # makes it (the worker subscribes to it before the connector may have started).
+    declared = settings.topics()
+    ensure_declared(settings.kafka_bootstrap_servers,
+                    [t for t in declared if t.owner == WORKER or t.name == transaction_topic(prefix)])
+    _check_topics(settings, declared)
     app = create_app(settings)
     import structlog
 
@@ -34,13 +36,33 @@ def worker(loglevel: str) -> None:
     # reconciliation and rebuilt by `agdref-anef rebuild --outdated-mapping`.
     structlog.get_logger("pipeline").info("worker.starting", mapping_version=mapping_version())
 
-    metrics.serve(settings.worker_metrics_port)
+    metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
     runner = _remembering_worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     try:
         runner.execute_from_commandline()
     except SystemExit:
         _start_again_if_kafka_went_away(runner.start_error)
         raise
+
+
+def _check_topics(settings, declared) -> None:
+    """Every topic the worker reads or writes as declared. A replication factor below the
+    declaration cannot be fixed by the worker (it needs a reassignment): it refuses to start and
+    says which; fewer partitions than declared (fewer workers can share them) and a legacy topic
+    the connector has not created yet are logged."""
+    import structlog
+
+    from common.kafka_admin import differences_from_declared, until_kafka_answers
+
+    problems = until_kafka_answers(lambda: differences_from_declared(settings.kafka_bootstrap_servers, declared),
+                                   "checking the topics")
+    log = structlog.get_logger("pipeline")
+    blocking = [p for p in problems if "replication factor" in p]
+    for problem in problems:
+        log.warning("topics.differ_from_declaration", problem=problem)
+    if blocking:
+        raise click.ClickException("topics replicated otherwise than declared (KAFKA_REPLICATION_FACTOR): "
+                                   + "; ".join(blocking))
 
 
 RESTARTS_VARIABLE = "AGDREF_ANEF_WORKER_RESTARTS"
@@ -74,7 +96,7 @@ def _remembering_worker(app, **options):
 def _start_again_if_kafka_went_away(error: BaseException | None) -> None:
     """Replace this process by a fresh worker (same pid: a supervisor or a test sees one process)
     when Faust stopped because the broker could not be reached, e.g. it went down between our topic
-    check and Faust's own connection; the new one waits for the broker (``ensure_topics``). Without
+    check and Faust's own connection; the new one waits for the broker (``ensure_declared``). Without
     it the worker exits and stays down until a person restarts it. At most ``MAX_RESTARTS`` in a
     row, so a broker that is gone for good still ends in an exit code."""
     import os
@@ -129,7 +151,7 @@ def list_command(kind: str, reason, table, since, limit: int, as_json: bool) -> 
     """List rejections, with counts by reason (shows foreigner numbers: for engineers)."""
     from common.db import engine
     from pipeline import rejects as r
-    from pipeline.app import dead_letter_topic
+    from schemas.topics import dead_letter_topic
 
     settings = get_settings()
     if kind == "technical":
@@ -186,7 +208,7 @@ def replay(kind: str, reason, table, since, numero) -> None:
     letters with the current code; what now passes reaches ANEF."""
     from common.db import engine
     from pipeline import rejects as r
-    from pipeline.app import dead_letter_topic
+    from schemas.topics import dead_letter_topic
 
     settings = get_settings()
     db = engine(settings.anef_database_url)

@@ -30,10 +30,11 @@ CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, pe
                      ["topic", "partition"])
 
 
-def serve(port: int) -> None:
-    """Expose /metrics on 127.0.0.1:port (0: not exposed). Does not block."""
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    """Expose /metrics on host:port (0: not exposed; ``WORKER_METRICS_HOST`` 0.0.0.0 in a pod).
+    Does not block."""
     if port:
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=host)
 
 
 def observe_recorded(changes: list, result, seconds: float, recorded_at: float) -> None:

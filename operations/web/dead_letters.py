@@ -13,8 +13,8 @@ router = APIRouter()
 
 
 def _letters(request: Request) -> list:
-    from pipeline.app import dead_letter_topic
     from pipeline.rejects import dead_letters
+    from schemas.topics import dead_letter_topic
 
     settings = context(request).settings
     return dead_letters(settings.kafka_bootstrap_servers, dead_letter_topic(settings.kafka_topic_prefix))
@@ -43,8 +43,8 @@ def dead_letter(index: int, request: Request, viewer: User = Depends(require("en
 @router.post("/dead-letters/replay")
 def dead_letter_replay(request: Request, reason: str = Form(...), csrf: str = Form(""),
                        viewer: User = Depends(require("engineer"))) -> HTMLResponse:
-    from pipeline.app import dead_letter_topic
     from pipeline.rejects import replay_dead_letters
+    from schemas.topics import dead_letter_topic
 
     checked(viewer, csrf)
     ctx = context(request)

@@ -6,10 +6,10 @@ import orjson
 from sqlalchemy import delete, insert, select, update
 
 from connectors import source
-from pipeline.app import dossier_topic
 from reconciliation.dossiers import compare_dossiers
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import parked, titre, usager
+from schemas.topics import dossier_topic
 from synthetic.persons import person_row
 from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, settled, wait_for

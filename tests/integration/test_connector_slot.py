@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from connectors import source
 from connectors.exceptions import SlotInUseError
-from connectors.log_stream import heartbeat_topic
+from schemas.topics import heartbeat_topic
 from tests.integration.conftest import Chain, wait_for
 
 

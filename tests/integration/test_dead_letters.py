@@ -10,11 +10,11 @@ from kafka import KafkaProducer
 from sqlalchemy import insert, select
 
 from common.kafka_admin import ensure_topics
-from pipeline.app import dead_letter_topic
 from pipeline.rejects import dead_letters
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import usager
 from schemas.envelope import topic_name
+from schemas.topics import dead_letter_topic
 from synthetic.persons import person_row
 from tests.integration.conftest import Chain, wait_for
 

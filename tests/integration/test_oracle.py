@@ -16,10 +16,10 @@ import sys
 import time
 
 from connectors import source
-from pipeline.app import dead_letter_topic
 from pipeline.rejects import dead_letters
 from reconciliation.dossiers import compare_dossiers
 from schemas.anef_tables import conflict
+from schemas.topics import dead_letter_topic
 from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, settled, wait_for, where_it_stands
 from tests.integration.test_overlap import AGDREF_ONLY

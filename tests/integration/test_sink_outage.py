@@ -8,10 +8,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from connectors import source
-from pipeline.app import dead_letter_topic
 from pipeline.rejects import count_parked, dead_letters
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import usager
+from schemas.topics import dead_letter_topic
 from synthetic.persons import person_row
 from tests.integration.conftest import Chain, wait_for
 from tests.integration.tcp_proxy import CuttableProxy

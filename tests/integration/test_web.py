@@ -277,7 +277,7 @@ def test_engineers_browse_open_and_replay_dead_letters(app: TestClient, chain: C
     from kafka import KafkaProducer
 
     from common.kafka_admin import ensure_topics
-    from pipeline.app import dead_letter_topic
+    from schemas.topics import dead_letter_topic
 
     topic = dead_letter_topic(chain.name)
     ensure_topics(chain.infra.kafka_bootstrap, [topic], 1)

@@ -1,0 +1,83 @@
+"""Every Kafka topic of the product, declared once: name, partitions, replication factor, minimum
+in-sync replicas, cleanup policy, retention. From this list the connector and the worker create
+the topics they own (``common.kafka_admin.ensure_declared``), the worker checks the ones it reads
+and writes before it starts, Debezium's configuration gets its ``topic.creation`` groups, and the
+Kubernetes ``KafkaTopic`` manifests are generated (``agdref-anef deploy render``). Pure.
+
+Without it each part chose its own: topics created with one replica while the cluster demands two
+in-sync (``acks=all`` writes then fail), and a manifest listing two topics of nine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.agdref_tables import CAPTURED_TABLES
+from schemas.envelope import topic_name, transaction_topic
+
+CONNECTOR, WORKER, POLLING = "connector", "worker", "polling connector"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int
+    cleanup_policy: str           # "delete" or "compact"
+    retention_ms: int | None      # None: the broker's default; -1: kept for ever
+    owner: str                    # who creates it: CONNECTOR, WORKER or POLLING
+    purpose: str
+
+    def configs(self) -> dict[str, str]:
+        """The topic-level configuration Kafka is given at creation (and checked against)."""
+        found = {"cleanup.policy": self.cleanup_policy, "min.insync.replicas": str(self.min_insync_replicas)}
+        if self.retention_ms is not None:
+            found["retention.ms"] = str(self.retention_ms)
+        return found
+
+
+def heartbeat_topic(prefix: str) -> str:
+    """Debezium's heartbeat topic (``__debezium-heartbeat.<topic.prefix>``)."""
+    return f"__debezium-heartbeat.{prefix}"
+
+
+def dead_letter_topic(prefix: str) -> str:
+    return f"{prefix}.pipeline.dead-letters"
+
+
+def dossier_topic(prefix: str) -> str:
+    """The migrated dossiers as ANEF holds them, keyed by foreigner number (a tombstone when erased)."""
+    return f"{prefix}.anef.dossiers"
+
+
+def polling_offsets_topic(prefix: str) -> str:
+    return f"{prefix}.polling-offsets"
+
+
+def declared(prefix: str, partitions: int, replication_factor: int = 1, min_insync_replicas: int = 1) -> list[Topic]:
+    """Every topic for one deployment. Raises ValueError when the minimum in-sync replicas exceed
+    the replication factor (no write could ever be acknowledged)."""
+    if not 1 <= min_insync_replicas <= replication_factor:
+        raise ValueError(f"min.insync.replicas {min_insync_replicas} must be between 1 and the replication factor "
+                         f"{replication_factor}")
+
+    def topic(name: str, count: int, owner: str, purpose: str, cleanup: str = "delete",
+              retention_ms: int | None = None) -> Topic:
+        return Topic(name, count, replication_factor, min_insync_replicas, cleanup, retention_ms, owner, purpose)
+
+    return [
+        *(topic(topic_name(prefix, table), partitions, CONNECTOR, f"changes of agdref.{table} (Debezium envelope)")
+          for table in CAPTURED_TABLES),
+        # One partition: BEGIN and END of every legacy transaction in commit order, as Debezium does.
+        topic(transaction_topic(prefix), 1, CONNECTOR, "legacy transaction boundaries (BEGIN/END)"),
+        topic(heartbeat_topic(prefix), 1, CONNECTOR, "heartbeats of an idle connector"),
+        # Kept for ever: a dead letter is a legacy change nobody has replayed yet; losing it to
+        # retention would lose the change.
+        topic(dead_letter_topic(prefix), partitions, WORKER, "events the worker could not use, with their origin",
+              retention_ms=-1),
+        topic(dossier_topic(prefix), partitions, WORKER, "migrated dossiers as ANEF holds them", cleanup="compact"),
+        topic(polling_offsets_topic(prefix), 1, POLLING, "where the polling connector stands", cleanup="compact"),
+    ]
+
+
+def owned_by(topics: list[Topic], owner: str) -> list[Topic]:
+    return [t for t in topics if t.owner == owner]
