@@ -9,7 +9,7 @@ from common.log import configure_logging
 from common.settings import get_settings
 from connectors.commands import connector
 from evidence.commands import evidence
-from infra.commands import db, infra
+from infra.commands import db, deploy, infra
 from operations.commands import exporter, status, web
 from operations.gonogo_commands import gonogo
 from pipeline.commands import conflicts, rebuild, rejects, worker
@@ -28,7 +28,7 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
-                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions):
+                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions, deploy):
     cli.add_command(command)
 
 

@@ -150,3 +150,41 @@ def reset(yes: bool) -> None:
     reset_all(settings.agdref_database_url, settings.anef_database_url)
     init_all(settings.agdref_database_url, settings.anef_database_url)
     click.echo("both databases are empty")
+
+
+@click.group("deploy")
+def deploy() -> None:
+    """The generated parts of deploy/ (Debezium's configuration, the KafkaTopics)."""
+
+
+@deploy.command("render")
+@click.option("--check", is_flag=True, help="Only say which files are stale (exit 1), write nothing.")
+def render(check: bool) -> None:
+    """Render deploy/debezium/agdref-postgres.json, deploy/k8s/connector.yaml and topics.yaml from
+    the declarations in the code."""
+    from infra.deploy_files import stale, write
+
+    if check:
+        found = stale()
+        for path in found:
+            click.echo(f"stale: {path}")
+        raise SystemExit(1 if found else 0)
+    for path in write():
+        click.echo(f"wrote {path}")
+
+
+@deploy.command("validate")
+def validate() -> None:
+    """Every validator deploy/ passes (offline): generated files current, kubeconform -strict,
+    the Compose specification's schema, promtool. Exit 1 on the first failure."""
+    from infra import validators
+    from infra.deploy_files import stale
+
+    found = stale()
+    if found:
+        raise click.ClickException(f"stale generated files: {', '.join(map(str, found))} (deploy render)")
+    for name, done in (("kubeconform", validators.validate_manifests()), ("compose-spec", validators.validate_compose()),
+                       *(("promtool", d) for d in validators.validate_alerts())):
+        click.echo(f"{name}: {(done.stdout or done.stderr).strip().splitlines()[-1] if (done.stdout or done.stderr) else 'ok'}")
+        if done.returncode != 0:
+            raise click.ClickException(f"{name} failed:\n{done.stdout}{done.stderr}")

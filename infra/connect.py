@@ -12,9 +12,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from connectors.debezium_config import Source, configuration, properties
 from infra.exceptions import MissingToolError
 from infra.process import ensure_debian_packages
 from infra.profile import CACHE, DEPLOY_LOCAL, PROJECT_ROOT
+from schemas.topics import declared
 
 DEBEZIUM = PROJECT_ROOT / "deploy" / "debezium"
 CONNECT_LIBS = CACHE / "connect" / "libs"
@@ -35,9 +37,11 @@ def ensure_installed() -> None:
 
 
 def start(folder: Path, *, name: str, agdref_url: str, bootstrap: str, prefix: str, slot: str, rest_port: int,
-          ) -> subprocess.Popen:
-    """Start a standalone Connect worker running Debezium against ``agdref_url``. Does not block
-    until it streams: watch the topics."""
+          partitions: int = 3, snapshot_mode: str = "initial", publication: str | None = None) -> subprocess.Popen:
+    """Start a standalone Connect worker running Debezium against ``agdref_url``, configured by
+    ``connectors.debezium_config`` exactly as Compose and Kubernetes deploy it (only the source's
+    address and the topics' replication are local). Does not block until it streams: watch the
+    topics."""
     ensure_installed()
     folder.mkdir(parents=True, exist_ok=True)
     url = make_url(agdref_url)
@@ -45,9 +49,11 @@ def start(folder: Path, *, name: str, agdref_url: str, bootstrap: str, prefix: s
     worker.write_text((DEBEZIUM / "connect-standalone.properties.template").read_text().format(
         bootstrap=bootstrap, offsets=folder / "offsets.dat", plugins=PLUGINS, rest_port=rest_port))
     connector = folder / "connector.properties"
-    connector.write_text((DEBEZIUM / "agdref-postgres.properties.template").read_text().format(
-        name=name, host=url.host, port=url.port or 5432, user=url.username or "postgres", password=url.password or "",
-        dbname=url.database, prefix=prefix, slot=slot, publication=slot))
+    source = Source(url.host or "127.0.0.1", str(url.port or 5432), url.username or "postgres", url.password or "",
+                    url.database or "")
+    connector.write_text(properties(name, configuration(
+        source, prefix=prefix, slot=slot, publication=publication or slot, topics=declared(prefix, partitions),
+        snapshot_mode=snapshot_mode)))
     log = open(folder / "connect.log", "ab")
     return subprocess.Popen(
         ["java", "-Xms256m", "-Xmx768m", f"-Dkafka.logs.dir={folder}",

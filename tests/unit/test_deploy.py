@@ -2,7 +2,6 @@
 secret from outside the repository, and carry Debezium's configuration unchanged."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -40,19 +39,60 @@ def test_compose_takes_every_secret_from_the_environment():
 def test_the_kubernetes_manifests_hold_the_expected_resources_and_no_secret():
     kinds = {(m["kind"], m["metadata"]["name"]) for m in manifests()}
     assert {("Kafka", "agdref-anef"), ("KafkaConnect", "agdref-anef-connect"), ("KafkaConnector", "agdref-debezium"),
+            ("Role", "connect-reads-agdref-credentials"),
             ("Deployment", "worker"), ("Deployment", "web"), ("CronJob", "reconcile")} <= kinds
     assert not [m for m in manifests() if m["kind"] == "Secret"]
     text = "\n".join(p.read_text() for p in (DEPLOY / "k8s").glob("*.yaml"))
     assert "password:" not in text.lower().replace("database.password:", "")
 
 
-def test_the_kafka_connector_resource_is_debeziums_configuration_unchanged():
-    reference = json.loads((DEPLOY / "debezium" / "agdref-postgres.json").read_text())["config"]
-    [connector] = [m for m in manifests() if m["kind"] == "KafkaConnector"]
-    config = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in connector["spec"]["config"].items()}
-    same = {k for k in reference if not k.startswith("database.") or k == "database.dbname"}
-    assert {k: reference[k] for k in same - {"connector.class", "tasks.max"}} == {k: config[k] for k in same - {"connector.class", "tasks.max"}}
-    assert connector["spec"]["class"] == reference["connector.class"]
+def test_the_generated_deploy_files_are_the_rendering_of_the_declarations():
+    from infra.deploy_files import stale
+
+    assert stale() == [], "run `agdref-anef deploy render`"
+
+
+def test_each_deployment_runs_with_the_values_its_generated_files_were_rendered_for():
+    from infra.deploy_files import COMPOSE, KUBERNETES
+
+    [config_map] = [m for m in manifests() if m["kind"] == "ConfigMap"]
+    environment = compose()["x-app"]["environment"]
+    for deployment, values in ((KUBERNETES, config_map["data"]), (COMPOSE, environment)):
+        assert values["KAFKA_TOPIC_PREFIX"] == deployment.prefix
+        assert int(values["KAFKA_TOPIC_PARTITIONS"]) == deployment.partitions
+        assert int(values["KAFKA_REPLICATION_FACTOR"]) == deployment.replication_factor
+        assert int(values["KAFKA_MIN_INSYNC_REPLICAS"]) == deployment.min_insync_replicas
+        assert values["REPLICATION_SLOT"] == deployment.slot
+    assert config_map["data"]["WORKER_METRICS_HOST"] == "0.0.0.0", "Prometheus scrapes the pod from outside"
+    topics = {m["metadata"]["name"] for m in manifests() if m["kind"] == "KafkaTopic"}
+    assert topics == {t.name for t in KUBERNETES.topics()}
+
+
+def test_compose_starts_each_part_once_what_it_needs_is_healthy_or_done():
+    services = compose()["services"]
+    for name, service in services.items():
+        needs = service.get("depends_on", {})
+        assert isinstance(needs, dict), f"{name}: depends_on without conditions"
+        for other, condition in needs.items():
+            wanted = "service_completed_successfully" if other == "schema" else "service_healthy"
+            assert condition == {"condition": wanted}, f"{name} → {other}"
+            if wanted == "service_healthy":
+                assert "healthcheck" in services[other], f"{other} has no health check"
+    for name in ("worker", "web", "exporter", "connect"):
+        assert "schema" in services[name]["depends_on"], f"{name} may start before db init"
+    assert services["connect"]["image"].endswith(":3.6.1.Final")
+    assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    assert services["worker"]["environment"]["WORKER_METRICS_HOST"] == "0.0.0.0"
+
+
+def test_the_strimzi_resources_use_the_current_api_and_connect_may_read_its_secret():
+    strimzi = [m for m in manifests() if m["apiVersion"].startswith("kafka.strimzi.io/")]
+    assert {m["apiVersion"] for m in strimzi} == {"kafka.strimzi.io/v1"}
+    assert not [m for m in strimzi if {"strimzi.io/kraft", "strimzi.io/node-pools"} & set(
+        m["metadata"].get("annotations", {}))], "annotations Strimzi 1.x no longer reads"
+    [binding] = [m for m in manifests() if m["kind"] == "RoleBinding"]
+    [connect] = [m for m in strimzi if m["kind"] == "KafkaConnect"]
+    assert binding["subjects"][0]["name"] == f"{connect['metadata']['name']}-connect"
 
 
 def test_the_nightly_cronjob_reconciles_then_reports_and_fails_on_critical_divergences():
