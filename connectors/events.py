@@ -68,17 +68,19 @@ def envelope(op: str, before: dict | None, after: dict | None, *, prefix: str, d
     Built as a plain dict and serialised once: this runs for every legacy row, and a pydantic
     model per event would halve the connector's throughput (the tests parse it back with the model).
     """
+    committed_us = int(tx.commit_time.timestamp() * 1_000_000)  # PostgreSQL keeps microseconds
     return orjson.dumps({
         "before": before, "after": after,
         "source": {
             "version": CONNECTOR_VERSION, "connector": "postgresql", "name": prefix,
-            "ts_ms": int(tx.commit_time.timestamp() * 1000), "snapshot": snapshot, "db": database,
-            "schema": schema, "table": table, "txId": tx.xid, "lsn": lsn,
+            "ts_ms": committed_us // 1000, "snapshot": snapshot, "db": database,
             # The transaction's commit LSN first: positions then follow commit order (see
             # ChangeEvent.position), which is the order in which this stream delivers transactions.
-            "sequence": f'["{tx.final_lsn}","{lsn}"]', "xmin": None,
+            "sequence": f'["{tx.final_lsn}","{lsn}"]', "ts_us": committed_us, "ts_ns": committed_us * 1000,
+            "schema": schema, "table": table, "txId": tx.xid, "lsn": lsn, "xmin": None,
+            "origin": None, "origin_lsn": None,
         },
-        "op": op, "ts_ms": emitted_at_ms,
+        "op": op, "ts_ms": emitted_at_ms, "ts_us": emitted_at_ms * 1000, "ts_ns": emitted_at_ms * 1_000_000,
         "transaction": None if total_order is None else {
             "id": f"{tx.xid}:{tx.final_lsn}", "total_order": total_order, "data_collection_order": table_order},
     })

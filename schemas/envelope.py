@@ -1,10 +1,20 @@
 """The change event on the wire: Debezium's PostgreSQL envelope, schemaless JSON.
 
-Our connectors emit exactly what Debezium's PostgreSQL connector emits with the JSON converter
-and ``schemas.enable=false``, so that Debezium can take over without the pipeline changing:
-the key is the row's primary key as an object, the value is ``before``/``after``/``source``/``op``/
-``ts_ms`` (and ``transaction`` when transaction metadata is on), a delete is followed by a
-tombstone (the same key with a null value).
+Our connectors emit the fields Debezium 3.6.1's PostgreSQL connector emits with the JSON
+converter and ``schemas.enable=false`` (``tests/integration/test_debezium.py`` compares the two
+field for field on the same legacy change), so that Debezium can take over without the pipeline
+changing: the key is the row's primary key as an object, the value is ``before``/``after``/
+``source``/``op``/``ts_ms``/``ts_us``/``ts_ns`` and ``transaction``, a delete is followed by a
+tombstone (the same key with a null value). Where the values differ, on purpose:
+
+- ``source.version``: ours names this project;
+- ``source.sequence[0]``: ours is the transaction's own commit LSN, Debezium's the commit LSN of
+  the transaction before it (null for the first it streams); both grow with commit order, and
+  ``ChangeEvent.position`` orders either (and a hand-over between them);
+- ``transaction.id``: ``txId:LSN`` in both, ours with the commit LSN, Debezium's with the LSN of
+  the transaction's first change: unique per transaction either way, matched only within one stream;
+- top-level ``ts_us``/``ts_ns``: ours are the millisecond of emission in finer units;
+- ``source.origin``/``origin_lsn``: null in ours (no replication origin is read).
 """
 from __future__ import annotations
 
@@ -40,6 +50,10 @@ class Source(BaseModel):
     lsn: int | None = None
     sequence: str | None = None
     xmin: int | None = None
+    ts_us: int | None = None       # the same commit time in microseconds and nanoseconds
+    ts_ns: int | None = None
+    origin: str | None = None      # the replication origin of the writing session
+    origin_lsn: int | None = None
 
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
@@ -62,20 +76,29 @@ class ChangeEvent(BaseModel):
     source: Source
     op: Operation
     ts_ms: int
+    ts_us: int | None = None
+    ts_ns: int | None = None
     transaction: TransactionBlock | None = None
 
     @property
     def position(self) -> int:
         """Where this change stands in the legacy's commit order: later changes of a row have larger
-        positions. ``source.sequence`` is ``["<commit order>", "<lsn>"]`` (Debezium's pair); the
-        position is the pair as one integer, so that a change committed later always wins, even when
-        its log record was written earlier (a transaction that began before a snapshot window and
-        committed after it). Without a sequence, the LSN alone."""
+        positions. ``source.sequence`` is a pair ``[commit order, lsn]`` made one integer, so that a
+        change committed later wins even when its log record was written earlier (a transaction
+        that began before a snapshot window and committed after it).
+
+        Ours puts the transaction's own commit LSN first; Debezium puts the commit LSN of the
+        transaction before (``null`` for the first one it streams after a start). Both grow with
+        commit order. For a null, the change's own LSN stands in: a row's previous change was
+        committed before this one could be written (the row was locked until then), so the pair
+        still orders the row's changes, across a hand-over from our connector to Debezium too.
+        Without a sequence, the LSN alone."""
         if self.source.lsn is None:
             raise ValueError("change event without source.lsn")
         try:
             first, second = orjson.loads(self.source.sequence or "null") or (None, None)
-            return (int(str(first)) << 64) | int(str(second))
+            second = int(str(second))
+            return ((second if first is None else int(str(first))) << 64) | second
         except (TypeError, ValueError):
             return self.source.lsn
 
