@@ -10,9 +10,12 @@ from infra import kafka, postgres
 from infra.profile import profile as load_profile
 
 PROFILE_OPTION = click.option(
-    "--profile", "profile_name", type=click.Choice(["demo", "test"]), default="demo", show_default=True,
+    "--profile", "profile_name", type=click.Choice(["demo", "test", "rehearsal"]), default="demo", show_default=True,
     envvar="AGDREF_ANEF_PROFILE", help="Which local set of folders and ports.",
 )
+BROKERS_OPTION = click.option(
+    "--brokers", type=click.IntRange(1, 5), default=1, show_default=True,
+    help="Kafka nodes: 3 rehearses production (replication factor 3, two in sync), small heaps.")
 
 
 @click.group("infra")
@@ -22,19 +25,31 @@ def infra() -> None:
 
 @infra.command("up")
 @PROFILE_OPTION
-def up(profile_name: str) -> None:
+@BROKERS_OPTION
+def up(profile_name: str, brokers: int) -> None:
     """Install what is missing, start PostgreSQL and Kafka, and wait until both answer."""
+    from infra import kafka_cluster
+
     p = load_profile(profile_name)
     click.echo(postgres.start(p).describe())
-    click.echo(kafka.start(p).describe())
+    if brokers == 1:
+        click.echo(kafka.start(p).describe())
+        return
+    for node in kafka_cluster.start(p, brokers):
+        click.echo(node.describe())
+    click.echo(f"export KAFKA_BOOTSTRAP_SERVERS={kafka_cluster.bootstrap_servers(p, brokers)} "
+               f"KAFKA_REPLICATION_FACTOR={min(brokers, 3)} KAFKA_MIN_INSYNC_REPLICAS={min(brokers, 3) - 1}")
 
 
 @infra.command("down")
 @PROFILE_OPTION
-def down(profile_name: str) -> None:
+@BROKERS_OPTION
+def down(profile_name: str, brokers: int) -> None:
     """Stop Kafka, then PostgreSQL (their data stays; `up` starts them again as they were)."""
+    from infra import kafka_cluster
+
     p = load_profile(profile_name)
-    kafka.stop(p)
+    kafka.stop(p) if brokers == 1 else kafka_cluster.stop(p, brokers)
     postgres.stop(p)
     click.echo(f"stopped ({profile_name})")
 

@@ -32,9 +32,10 @@ def ensure_installed() -> None:
         raise MissingToolError(f"could not resolve Kafka's jars with Maven:\n{result.stdout}\n{result.stderr}")
 
 
-def _java(*args: str, log_dir: Path) -> list[str]:
+def java_command(*args: str, log_dir: Path, heap: list[str] = JVM_HEAP) -> list[str]:
+    """A JVM running one of Kafka's classes from the cached jars, logging into ``log_dir``."""
     return [
-        "java", *JVM_HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "java", *heap, "-XX:+UseG1GC", "-Djava.awt.headless=true",
         f"-Dkafka.logs.dir={log_dir}",
         f"-Dlog4j2.configurationFile=file:{DEPLOY_LOCAL / 'log4j2.properties'}",
         "-cp", f"{KAFKA_LIBS}/*", *args,
@@ -56,7 +57,7 @@ def _format_storage(profile: Profile, config: Path) -> None:
     if (profile.kafka_dir / "data" / "meta.properties").exists():
         return
     cluster_id = subprocess.run(
-        _java("kafka.tools.StorageTool", "random-uuid", log_dir=profile.kafka_dir),
+        java_command("kafka.tools.StorageTool", "random-uuid", log_dir=profile.kafka_dir),
         capture_output=True, text=True, check=True,
     ).stdout.strip().splitlines()[-1]
     # Eligible leader replicas (KIP-966, on by default in Kafka 4.1) are off: on one node, a broker
@@ -65,7 +66,7 @@ def _format_storage(profile: Profile, config: Path) -> None:
     # (producers got NOT_LEADER for minutes). Without them the one replica stays in the ISR and
     # is elected again cleanly: the broker-kill test in tests/integration/test_oracle.py.
     subprocess.run(
-        _java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted",
+        java_command("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted",
               "--feature", "eligible.leader.replicas.version=0", log_dir=profile.kafka_dir),
         capture_output=True, text=True, check=True,
     )
@@ -92,7 +93,7 @@ def start(profile: Profile, timeout: float = 90.0) -> ServiceStatus:
     _format_storage(profile, config)
     console = open(profile.kafka_dir / "console.log", "ab")
     proc = subprocess.Popen(
-        _java("kafka.Kafka", str(config), log_dir=profile.kafka_dir),
+        java_command("kafka.Kafka", str(config), log_dir=profile.kafka_dir),
         stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     (profile.kafka_dir / "kafka.pid").write_text(str(proc.pid))

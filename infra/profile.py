@@ -19,6 +19,9 @@ KAFKA_LIBS = CACHE / "kafka" / "libs"
 _PORTS = {
     "demo": {"postgres": 54329, "kafka": 19092, "controller": 19093},
     "test": {"postgres": 54339, "kafka": 29092, "controller": 29093},
+    # The three-broker rehearsal (`infra up --profile rehearsal --brokers 3`): nodes on 39092,
+    # 39094, 39096, their controllers on the port after each.
+    "rehearsal": {"postgres": 54349, "kafka": 39092, "controller": 39093},
 }
 
 
