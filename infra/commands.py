@@ -96,8 +96,8 @@ def check() -> None:
 
 @db.command("repair")
 def repair() -> None:
-    """Restore the declared indexes and CHECK constraints missing from either database (dropped by
-    hand), then check again."""
+    """Restore the declared tables, nullable columns, indexes and CHECK constraints missing from
+    either database (dropped by hand), then check again."""
     from common.db import engine
     from migrations import versions
 

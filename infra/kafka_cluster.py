@@ -131,9 +131,13 @@ def status(profile: Profile, count: int) -> list[ServiceStatus]:
     return found
 
 
-def stop(profile: Profile, count: int) -> None:
-    for node in nodes(profile, count):
-        pid = node.pid()
-        if pid is not None:
-            stop_pid(pid, grace_seconds=45)
+def stop(profile: Profile, count: int, grace_seconds: float = 30.0) -> None:
+    """Stop every node at once: one by one, the last nodes would wait for a controller quorum
+    that is already gone until their grace runs out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    running = [(node, node.pid()) for node in nodes(profile, count)]
+    with ThreadPoolExecutor(len(running)) as pool:
+        list(pool.map(lambda item: stop_pid(item[1], grace_seconds) if item[1] else None, running))
+    for node, _ in running:
         (node.folder / "kafka.pid").unlink(missing_ok=True)

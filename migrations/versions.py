@@ -134,13 +134,25 @@ def differences(db: Engine, name: str) -> list[str]:
 
 
 def repair(db: Engine, name: str) -> list[str]:
-    """Restores what was removed by hand and can be added back safely: the declared indexes and
-    CHECK constraints that are missing (a CHECK the data violates fails, naming it). Returns what
-    it restored; anything else still differing is for a migration, listed by ``differences``."""
+    """Restores what was removed by hand and can be added back safely: the declared tables,
+    nullable (or defaulted) columns, indexes and CHECK constraints that are missing (a CHECK the
+    data violates fails, naming it). Returns what it restored; anything else still differing
+    (a changed type, a column too many) is for a migration, listed by ``differences``."""
+    from sqlalchemy.schema import CreateColumn
+
     restored = []
     with db.begin() as conn:
         found = drift(conn, name)
         for change in found.changes:
+            kind = change[0] if isinstance(change, tuple) else None
+            if kind == "add_table":
+                change[1].create(conn)
+                restored.append(f"table {change[1].fullname}")
+            elif kind == "add_column" and (change[3].nullable or change[3].server_default is not None):
+                spec = CreateColumn(change[3]).compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE {change[1]}."{change[2]}" ADD COLUMN {spec}'))
+                restored.append(f"column {change[1]}.{change[2]}.{change[3].name}")
+        for change in drift(conn, name).changes:  # indexes after the tables they belong to
             if isinstance(change, tuple) and change[0] == "add_index":
                 change[1].create(conn)
                 restored.append(f"index {change[1].name}")

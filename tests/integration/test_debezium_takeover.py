@@ -20,7 +20,7 @@ from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, free_port, settled, wait_for, where_it_stands
 from tests.integration.test_oracle import AGDREF_ONLY
 
-WORKLOAD_SECONDS = 30
+WORKLOAD_SECONDS = 20
 
 
 def _workload(env: dict, seconds: int, seed: int) -> subprocess.Popen:

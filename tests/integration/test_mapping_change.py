@@ -78,10 +78,13 @@ def test_dossiers_an_older_mapping_made_are_named_and_rebuilt(chain: Chain, tmp_
     assert _older_for_the_gonogo(chain) == 0
 
 
-def test_db_init_adds_the_columns_a_newer_release_added_to_existing_tables(chain: Chain):
+def test_a_table_and_column_dropped_by_hand_are_reported_by_db_init_and_restored_by_repair(chain: Chain):
     _anef(chain, "ALTER TABLE reconciliation.run DROP COLUMN outdated_mapping")
     _anef(chain, "DROP TABLE migration.mapped_with")
-    done = _cli(chain, "db", "init")
+    done = _cli(chain, "db", "init")  # the database is at the latest revision: this is drift, not an upgrade
+    assert done.returncode == 1 and "add_table migration.mapped_with" in done.stdout
+    assert "add_column outdated_mapping" in done.stdout
+    done = _cli(chain, "db", "repair")
     assert done.returncode == 0, done.stdout + done.stderr
     assert _anef(chain, "SELECT outdated_mapping FROM reconciliation.run") == []  # the column is back
     assert _anef(chain, "SELECT count(*) FROM migration.mapped_with") == [(0,)]  # and the table

@@ -26,7 +26,7 @@ from tests.integration.test_oracle import dead_letters
 from tests.integration.test_overlap import AGDREF_ONLY
 
 BROKERS = 3
-WORKLOAD_SECONDS = 45
+WORKLOAD_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_the_chain_survives_the_partition_leaders_broker_killed_and_the_broker_r
            "KAFKA_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2"}
     from synthetic.seed import seed_population
 
-    seed_population(chain.agdref, 300, seed=31, processes=1)
+    seed_population(chain.agdref, 200, seed=31, processes=1)
     chain.process("connector").start("connector", "run", env=env)
     for name in ("worker", "worker2"):
         chain.process(name).start("worker", env=env)
