@@ -174,6 +174,17 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval:
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (f": {explain()}" if explain else ""))
 
 
+def drop_databases(infrastructure: Infrastructure, *names: str) -> None:
+    """Drop a test's databases, sessions still connected to them included."""
+    admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
 def app(chain: Chain):
     """The web application on this test's databases, a user of each role (``web_client``)."""
@@ -206,8 +217,4 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
         if os.environ.get("TEST_KEEP_DATABASES"):  # to look at a failure: agdref_<name>, anef_<name>
             print(f"kept databases agdref_{name} and anef_{name}")
         else:
-            admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                for db in (f"agdref_{name}", f"anef_{name}"):
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-            admin.dispose()
+            drop_databases(infrastructure, f"agdref_{name}", f"anef_{name}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import orjson
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 
 from cli.processes import Background
 from common.db import engine
@@ -18,7 +18,7 @@ from schemas import agdref_tables as legacy
 from schemas.anef_tables import ANEF_TABLES, parked
 from schemas.envelope import topic_name
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, settled, wait_for
+from tests.integration.conftest import Chain, drop_databases, settled, wait_for
 
 PERMIT = dict(num_titre="Z000000001", num_etranger=None, num_demande="", type_titre="CR", mention="",
               date_debut_val="20260101", date_fin_val="20351231", date_remise="00000000", autor_travail="O",
@@ -117,7 +117,4 @@ def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chai
         debezium.wait(timeout=30)
         source.drop(chain.agdref, theirs, theirs, control_tables=False)
         anef_theirs.dispose()
-        admin = engine(chain.infra.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "anef_{theirs}" WITH (FORCE)'))
-        admin.dispose()
+        drop_databases(chain.infra, f"anef_{theirs}")

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from common.db import engine
-from tests.integration.conftest import free_port, wait_for
+from tests.integration.conftest import drop_databases, free_port, wait_for
 from tests.integration.infrastructure import Infrastructure
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -65,11 +65,7 @@ def test_db_init_from_the_wheel_creates_both_databases(installed: Path, infrastr
         anef.dispose()
         assert {"anef", "migration", "reconciliation", "web", "evidence"} <= schemas
     finally:
-        admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for db in (f"agdref_{name}", f"anef_{name}"):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+        drop_databases(infrastructure, f"agdref_{name}", f"anef_{name}")
 
 
 def test_the_web_application_starts_from_the_wheel_with_its_pages_and_assets(installed: Path, chain):

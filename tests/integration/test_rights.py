@@ -23,6 +23,7 @@ from reconciliation.engine import rights_divergences
 from rights.identity import UNDETERMINED
 from rights.ledger import read
 from tests.integration import rights_population as population
+from tests.integration.conftest import drop_databases
 from tests.integration.infrastructure import Infrastructure
 
 pytestmark = pytest.mark.integration
@@ -70,11 +71,7 @@ def fresh_systems(infrastructure: Infrastructure) -> Iterator[Systems]:
     finally:
         made.agdref.dispose()
         made.anef.dispose()
-        admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for db in (f"agdref_{name}", f"anef_{name}"):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+        drop_databases(infrastructure, f"agdref_{name}", f"anef_{name}")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from common.db import engine
 from infra.database import ensure_database
+from tests.integration.conftest import drop_databases
 from tests.integration.infrastructure import Infrastructure
 
 DATA = Path(__file__).parent / "data"
@@ -27,11 +28,7 @@ def databases(infrastructure: Infrastructure) -> Iterator[dict[str, str]]:
     urls = {"AGDREF_DATABASE_URL": infrastructure.database_url(f"agdref_{name}"),
             "ANEF_DATABASE_URL": infrastructure.database_url(f"anef_{name}")}
     yield urls
-    admin = engine(infrastructure.postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for db in (f"agdref_{name}", f"anef_{name}"):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-    admin.dispose()
+    drop_databases(infrastructure, f"agdref_{name}", f"anef_{name}")
 
 
 def db(command: str, urls: dict[str, str]) -> subprocess.CompletedProcess:
