@@ -60,7 +60,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     from reconciliation.dossiers import compare_dossiers
     from reconciliation.engine import Options, Reconciler
     from reconciliation.inflight import PipelinePosition
-    from schemas.topics import CONNECTOR, owned_by
+    from schemas import topics
     from synthetic.seed import seed_population
 
     console = Console(width=max(Console().width, 130))
@@ -80,7 +80,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     reset_all(settings.agdref_database_url, settings.anef_database_url)
     init_all(settings.agdref_database_url, settings.anef_database_url)
     _delete_topics_and_group(settings.kafka_bootstrap_servers, settings.worker_id, settings.kafka_topic_prefix)
-    ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), CONNECTOR))
+    ensure_declared(settings.kafka_bootstrap_servers, topics.owned_by(settings.topics(), topics.CONNECTOR))
 
     console.print("[bold]3. connector and worker[/] (background, logs in .cache/demo/)")
     CONNECTOR.start("connector", "run")
