@@ -47,17 +47,21 @@ def _ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, re
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(n, partitions, replication_factor, topic_configs=configs or {})
-                   for n in names if n not in existing]
-        if missing:
-            try:
-                # Wait for the metadata: a producer that sends at once to a topic the broker has
-                # not propagated yet gets "not found in cluster metadata".
-                admin.create_topics(missing, wait_for_metadata=True)
-            except TopicAlreadyExistsError:
-                pass  # another process created it between our look and our create
+        _create(admin, [NewTopic(n, partitions, replication_factor, topic_configs=configs or {})
+                        for n in names if n not in existing])
     finally:
         admin.close()
+
+
+def _create(admin: KafkaAdminClient, missing: list[NewTopic]) -> None:
+    if not missing:
+        return
+    try:
+        # Wait for the metadata: a producer that sends at once to a topic the broker has not
+        # propagated yet gets "not found in cluster metadata".
+        admin.create_topics(missing, wait_for_metadata=True)
+    except TopicAlreadyExistsError:
+        pass  # another process created one between our look and our create
 
 
 def ensure_declared(bootstrap_servers: str, topics: list[Topic], wait_seconds: float = STARTUP_WAIT_SECONDS) -> None:
@@ -72,13 +76,8 @@ def ensure_declared(bootstrap_servers: str, topics: list[Topic], wait_seconds: f
         admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="agdref-anef-admin")
         try:
             existing = set(admin.list_topics())
-            missing = [NewTopic(t.name, t.partitions, t.replication_factor, topic_configs=t.configs())
-                       for t in topics if t.name not in existing]
-            if missing:
-                try:
-                    admin.create_topics(missing, wait_for_metadata=True)
-                except TopicAlreadyExistsError:
-                    pass  # another process created one between our look and our create
+            _create(admin, [NewTopic(t.name, t.partitions, t.replication_factor, topic_configs=t.configs())
+                            for t in topics if t.name not in existing])
             present = [t for t in topics if t.name in existing]
             if present:
                 have = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t.name) for t in present],

@@ -56,7 +56,6 @@ def config(history: History, connection: Connection) -> Config:
     made = Config()
     made.set_main_option("script_location", str(resources.files("migrations").joinpath(history.name)))
     made.attributes["connection"] = connection
-    made.attributes["history"] = history
     return made
 
 

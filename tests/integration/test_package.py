@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -30,6 +31,7 @@ def installed(tmp_path_factory) -> Path:
     pip = [str(folder / "venv/bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "--require-hashes", "-r", str(PROJECT / "deploy/requirements.lock")], check=True,
                    capture_output=True, cwd=folder, timeout=900)
+    shutil.rmtree(PROJECT / "build", ignore_errors=True)  # setuptools' scratch folder in the checkout
     wheel = next((folder / "wheels").glob("agdref_anef-*.whl"))
     subprocess.run([*pip, "--no-deps", str(wheel)], check=True, capture_output=True, cwd=folder, timeout=300)
     return folder / "venv/bin"
