@@ -30,10 +30,16 @@ def connector() -> None:
               help="Polling mode: seconds between polls.")
 @click.option("--delete-scan", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Polling mode: seconds between two key comparisons (how late a delete may be seen).")
-@click.option("--snapshot", "snapshot_mode", type=click.Choice(["initial", "never"]), default="initial",
-              show_default=True, help="initial: read every table once (without locks) when the slot is new.")
+@click.option("--snapshot", "snapshot_mode", type=click.Choice(["load", "events", "never"]), default="load",
+              show_default=True,
+              help="What a new slot starts with. load: the initial load, key ranges handed to the workers, each "
+                   "read at a consistent snapshot of its own and written in bulk (docs/connectors.md). events: every "
+                   "table read once without locks as snapshot events, as Debezium does. never: nothing.")
+@click.option("--range-persons", type=click.IntRange(min=1), default=2_000, show_default=True,
+              help="Initial load: persons per key range (a worker holds one range in memory at a time).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=20_000, show_default=True)
-def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chunk_size: int) -> None:
+def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, range_persons: int,
+        chunk_size: int) -> None:
     """Stream every change of the captured AGDREF tables into <prefix>.agdref.<table>.
 
     Creates the control tables, the publication, the replication slot and the topics when
@@ -41,24 +47,33 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, chun
     acknowledges, exits 0)."""
     from common.db import psycopg2_dsn
     from common.kafka_admin import ensure_declared
-    from connectors import source
+    from connectors import load_plan, source
     from connectors.kafka_io import ChangeProducer
     from connectors.log_stream import LogStreamConnector
     from connectors.snapshot import IncrementalSnapshot
-    from schemas.topics import CONNECTOR, owned_by
+    from schemas.topics import CONNECTOR, initial_load_topic
 
     settings = get_settings()
     if mode == "polling":
         _run_polling(settings, interval, delete_scan)
         return
     db = engine(settings.agdref_database_url)
+    if snapshot_mode == "load" and not source.slot_state(db, settings.replication_slot).exists:
+        # Planned before the slot exists, so that a connector stopped between the two still loads:
+        # at its next start the slot is there and the plan waits to be published.
+        load_plan.request_once(db, range_persons)
     new_slot = source.prepare(db, settings.publication, settings.replication_slot)
-    # The legacy topics, the transaction topic (one partition: commit order) and the heartbeats.
-    ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), CONNECTOR))
+    # The legacy topics, the transaction topic (one partition: commit order), the heartbeats and the
+    # initial load's ranges.
+    loads = initial_load_topic(settings.kafka_topic_prefix)
+    ensure_declared(settings.kafka_bootstrap_servers,
+                    [t for t in settings.topics() if t.owner == CONNECTOR or t.name == loads])
+    # After the slot: every range is read at a snapshot later than the slot's start (no gap).
+    load_plan.publish_unpublished(db, settings.kafka_bootstrap_servers, loads)
     snapshot = IncrementalSnapshot(psycopg2_dsn(settings.agdref_database_url), settings.kafka_topic_prefix,
                                    db.url.database or "", chunk_size)
     snapshot.load()
-    if new_slot and snapshot_mode == "initial":
+    if new_slot and snapshot_mode == "events":
         snapshot.request(f"initial-{uuid.uuid4().hex[:8]}", list(CAPTURED_TABLES))
         log.info("connector.initial_snapshot_requested", tables=len(CAPTURED_TABLES))
     stop = threading.Event()

@@ -12,7 +12,7 @@ import asyncio
 import threading
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 from aiokafka.partitioner import DefaultPartitioner
 
 from common.retry import backoff
@@ -44,10 +44,28 @@ _PARTITIONS: dict[str, list[int]] = {}
 PARTITIONER = DefaultPartitioner()
 
 
+#: How long a topic the connector declared may stay unknown to the broker (see ``_partitions``).
+UNKNOWN_TOPIC_WAIT_SECONDS = 120.0
+
+
 async def _partitions(producer: AIOKafkaProducer, topic: str) -> list[int]:
+    """A topic's partitions, asked once. The connector created every topic it writes before it
+    started, so a broker answering "unknown topic" has just restarted and not loaded them yet:
+    wait for it. Without the wait, a connector whose first event came right after a broker restart
+    (no metadata cached yet: the initial load sends no row events) exited with
+    ``UnknownTopicOrPartitionError``."""
     known = _PARTITIONS.get(topic)
     if known is None:
-        known = _PARTITIONS[topic] = sorted(await producer.partitions_for(topic))
+        pauses = backoff(UNKNOWN_TOPIC_WAIT_SECONDS)
+        while True:
+            try:
+                known = _PARTITIONS[topic] = sorted(await producer.partitions_for(topic))
+                break
+            except UnknownTopicOrPartitionError:
+                pause = next(pauses, None)
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
     return known
 
 

@@ -1,7 +1,7 @@
 """What every child row's mapping needs to know about its dossier."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain import dates
@@ -17,6 +17,11 @@ class DossierContext:
     changed_at: datetime        # legacy commit time: stands in for a row's unusable date_maj (DAT10)
     addresses: tuple[Adresse, ...] = ()   # the person's address history (COD8: Corsica on a past date)
     today: date | None = None   # the day the mapping runs: what is history (HIS1)
+    # Asked once per dated row of the dossier, so worked out once: the day each address began
+    # (None: unknown, counts as begun) and, per day asked, the place found.
+    _starts: list[date | None] = field(default_factory=list, compare=False, repr=False)
+    _places: dict[date, tuple[str | None, str | None]] = field(default_factory=dict, compare=False, repr=False)
+    _mapped: dict[int, tuple[str | None, str | None]] = field(default_factory=dict, compare=False, repr=False)
 
     def place_on(self, day: date | None) -> tuple[str | None, str | None]:
         """(COD8) Postcode and INSEE code of the address in force on ``day`` (the highest
@@ -25,13 +30,22 @@ class DossierContext:
         where they live now. Without a day, the current address."""
         if day is None or not self.addresses:
             return self.postcode, self.insee
-        begun = [a for a in self.addresses if _began(a, day)]
-        if not begun:
-            return None, None
-        from domain.address import to_anef
+        found = self._places.get(day)
+        if found is None:
+            if not self._starts:
+                self._starts.extend(_start(a) for a in self.addresses)
+            begun = [i for i, start in enumerate(self._starts) if start is None or start <= day]
+            found = self._place_of(max(begun, key=lambda i: self.addresses[i].num_ordre)) if begun else (None, None)
+            self._places[day] = found
+        return found
 
-        chosen = to_anef(max(begun, key=lambda a: a.num_ordre))
-        return chosen.code_postal, chosen.code_insee
+    def _place_of(self, index: int) -> tuple[str | None, str | None]:
+        if index not in self._mapped:
+            from domain.address import to_anef
+
+            mapped = to_anef(self.addresses[index])
+            self._mapped[index] = (mapped.code_postal, mapped.code_insee)
+        return self._mapped[index]
 
     def modified(self, date_maj: str | None) -> datetime:
         """(DAT10) ``maj_le`` from the row's own ``date_maj``, else the legacy commit time."""
@@ -41,12 +55,12 @@ class DossierContext:
             return self.changed_at
 
 
-def _began(address: Adresse, day: date) -> bool:
+def _start(address: Adresse) -> date | None:
+    """The day an address began; None when unknown or unreadable (it then counts as begun)."""
     try:
-        start = dates.legacy_date_or_none(address.date_debut, "date_debut")
+        return dates.legacy_date_or_none(address.date_debut, "date_debut")
     except RemediationNeeded:
-        return True
-    return start is None or start <= day
+        return None
 
 
 def legacy_key(value: str | None) -> str | None:

@@ -100,6 +100,11 @@ def _anef(anef: Engine) -> tuple[dict, dict]:
             "conflicts": conn.execute(text("SELECT count(*) FROM migration.conflict")).scalar_one(),
             "dossiers_waiting": conn.execute(text("SELECT count(*) FROM migration.pending")).scalar_one(),
             "persons_migrated": conn.execute(text("SELECT count(*) FROM anef.usager WHERE origine = 'AGDREF'")).scalar_one(),
+            # the latest initial load: its ranges written of all, and the persons they carried
+            "initial_load": dict(conn.execute(text(
+                "SELECT load_id, count(*) AS written, max(ranges) AS ranges, sum(persons) AS persons,"
+                " sum(mapped) AS mapped FROM migration.load_range GROUP BY load_id"
+                " ORDER BY max(loaded_at) DESC LIMIT 1")).mappings().first() or {}),
         }
         run = conn.execute(text(
             "SELECT id, finished_at, persons, suspects, unconfirmed, seconds, counts FROM reconciliation.run"

@@ -33,6 +33,10 @@ def render(status: Status) -> Group:
     a = status.anef
     if a:
         overview.add_row("persons migrated", f"{a['persons_migrated']:,}")
+        if a.get("initial_load"):
+            load = a["initial_load"]
+            overview.add_row("initial load", f"{load['load_id']}: {load['written']:,} of {load['ranges']:,} ranges written, "
+                             f"{load['persons']:,} persons ({load['mapped']:,} mapped in bulk)")
         overview.add_row("waiting for a rebuild", f"{a['dossiers_waiting']:,}")
         overview.add_row("parked", ", ".join(f"{k} {v:,}" for k, v in a["parked_by_reason"].items()) or "none")
         overview.add_row("conflicts held", f"{a['conflicts']:,}")

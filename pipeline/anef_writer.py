@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, delete
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import upsert
+from common.bulk import among, not_among, upsert
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
@@ -94,26 +94,26 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
             _upsert(conn, table, key, rows)
             kept = [r[key] for r in rows]
             conn.execute(delete(table).where(
-                table.c.numero_etranger.in_(mapped_members), table.c.origine == "AGDREF",
-                table.c[key].not_in(kept) if kept else True))
+                among(table.c.numero_etranger, mapped_members), table.c.origine == "AGDREF",
+                not_among(table.c[key], kept) if kept else True))
         aliases = sorted({n for d in mapped for n in d.members} - {d.root for d in mapped})
         if aliases:  # an alias has no usager row of its own (its rows moved to the reference above)
-            conn.execute(delete(usager).where(usager.c.numero_etranger.in_(aliases), usager.c.origine == "AGDREF"))
+            conn.execute(delete(usager).where(among(usager.c.numero_etranger, aliases), usager.c.origine == "AGDREF"))
     if erased:
         gone = sorted({n for d in erased for n in d.members})
         for table, _, _ in CHILDREN:
-            conn.execute(delete(table).where(table.c.numero_etranger.in_(gone), table.c.origine == "AGDREF"))
-        conn.execute(delete(usager).where(usager.c.numero_etranger.in_(gone), usager.c.origine == "AGDREF"))
+            conn.execute(delete(table).where(among(table.c.numero_etranger, gone), table.c.origine == "AGDREF"))
+        conn.execute(delete(usager).where(among(usager.c.numero_etranger, gone), usager.c.origine == "AGDREF"))
     everyone = sorted({n for d in mapped + rejected + erased for n in d.members})
     if everyone:  # (HIS1) what each dossier leaves out is replaced whole at every rebuild
-        conn.execute(delete(not_carried).where(not_carried.c.numero_etranger.in_(everyone)))
+        conn.execute(delete(not_carried).where(among(not_carried.c.numero_etranger, everyone)))
     history = [dict(numero_etranger=d.root, source_table=r.table, source_key=r.key, reason=r.reason.value,
                     field=r.field, detail=r.detail) for d in mapped for r in d.outcome.not_carried]
     if history:
         upsert(conn, not_carried, history, conflict=("numero_etranger", "source_table", "source_key", "reason"))
     settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
     if settled:
-        conn.execute(delete(parked).where(parked.c.numero_etranger.in_(sorted(settled))))
+        conn.execute(delete(parked).where(among(parked.c.numero_etranger, sorted(settled))))
     if rejected:
         _park(conn, rejected)
     conflicts.remember(conn, sorted({n for d in mapped + erased for n in d.members}))
@@ -130,7 +130,7 @@ def _remember_mapping(conn: Connection, made: list[Rebuilt], erased: list[Rebuil
                conflict=("numero_etranger",))
     gone = sorted({n for d in made for n in d.members - {d.root}} | {n for d in erased for n in d.members})
     if gone:
-        conn.execute(delete(mapped_with).where(mapped_with.c.numero_etranger.in_(gone)))
+        conn.execute(delete(mapped_with).where(among(mapped_with.c.numero_etranger, gone)))
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:

@@ -15,19 +15,23 @@ from functools import partial
 from pathlib import Path
 
 import faust
+from sqlalchemy.engine import make_url
 
-from common.db import engine
+from common.db import engine, psycopg2_dsn
 from common.log import get_logger
 from common.settings import Settings
-from pipeline import metrics
+from pipeline import metrics, range_loader
 from pipeline.actions import DeadLetter, Origin, RowChange, TransactionEnd
 from pipeline.decide import decide, decide_transaction
 from pipeline.exceptions import RejectionRateExceeded
 from pipeline.guard import RejectionGuard
+from pipeline.range_loader import RangeLoader
 from pipeline.sink import DossierSink
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name, transaction_topic
-from schemas.topics import dead_letter_topic, dossier_topic
+from schemas.key_range import KeyRange
+from schemas.rejections import Reason
+from schemas.topics import dead_letter_topic, dossier_topic, initial_load_topic
 
 log = get_logger(__name__)
 
@@ -78,10 +82,13 @@ def create_app(settings: Settings) -> faust.App:
     dossiers = app.topic(dossier_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     # No ping before each transaction (a round trip each): a connection that died is invalidated by
     # the failing statement, and _until_done runs the step again on a fresh one.
-    sink = DossierSink(engine(settings.anef_database_url, pool_size=3, pool_pre_ping=False),
-                       settings.snapshot_settle_seconds,
-                       settings.transaction_wait_seconds, settings.snapshot_max_wait_seconds,
-                       f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}")
+    anef = engine(settings.anef_database_url, pool_size=3, pool_pre_ping=False)
+    label = f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}"
+    sink = DossierSink(anef, settings.snapshot_settle_seconds, settings.transaction_wait_seconds,
+                       settings.snapshot_max_wait_seconds, label)
+    loads = app.topic(initial_load_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
+    loader = RangeLoader(psycopg2_dsn(settings.agdref_database_url), anef, label)
+    agdref_name = make_url(settings.agdref_database_url).database or ""
     guard = RejectionGuard(settings.max_rejection_rate, settings.rejection_window, settings.rejection_minimum)
     recorded = asyncio.Event()  # wakes the rebuild as soon as a batch is recorded
     processed: dict = {}        # TopicPartition → next offset to process (consumer lag)
@@ -113,6 +120,49 @@ def create_app(settings: Settings) -> faust.App:
                 processed[event.message.tp] = event.message.offset + 1
             recorded.set()
             # The batch's events are acknowledged by take_events only after this point.
+
+    @app.agent(loads, concurrency=1)
+    async def load_ranges(stream):
+        """The initial load's key ranges, one at a time: read at a snapshot of its own and mapped,
+        its refused rows sent to the dead letters, then written in one transaction (blocking steps
+        in threads). A range is acknowledged only after its transaction committed; one handed out
+        again (a restart before the acknowledgement) is recognised and skipped."""
+        async for event in stream.events():
+            message = event.message
+            origin = Origin(message.topic, message.partition, message.offset)
+            try:
+                key_range = KeyRange.from_json(message.value)
+            except (ValueError, KeyError, TypeError) as exc:
+                await _send_dead_letter(dead_letters, DeadLetter(origin, Reason.EVENEMENT_ILLISIBLE,
+                                                                 f"initial-load range: {exc}", message.key, message.value))
+                continue
+            if await _until_done(partial(loader.loaded, key_range)):
+                metrics.LOAD_RANGES.labels("already").inc()
+                continue
+            started = time.monotonic()
+            ready = await _until_done(partial(loader.prepare, key_range))
+            letters = range_loader.dead_letters(ready, origin, settings.kafka_topic_prefix, agdref_name)
+            try:
+                guard.check(ready.prepared.rows, len(letters))
+            except RejectionRateExceeded as exc:
+                _exit_without_ack(exc, code=3)
+            for letter in letters:
+                await _send_dead_letter(dead_letters, letter)
+                metrics.DEAD_LETTERS.labels(letter.reason.value).inc()
+            written = await _until_done(partial(loader.write, ready))
+            metrics.LOAD_RANGES.labels("already" if written.already else "written").inc()
+            metrics.BATCH_SECONDS.labels("load").observe(time.monotonic() - started)
+            if not written.already:
+                metrics.LOAD_PERSONS.labels("mapped").inc(written.mapped)
+                metrics.LOAD_PERSONS.labels("deferred").inc(ready.prepared.persons - written.mapped)
+                for outcome in ("migrated", "parked", "erased", "held"):
+                    metrics.DOSSIERS.labels(outcome).inc(getattr(written, outcome))
+                for root, dossier in written.published.items():
+                    await dossiers.send(key=root.encode(), value=dossier)
+                log.info("pipeline.range_loaded", load=key_range.load, range=key_range.index, of=key_range.count,
+                         mapped=written.mapped, deferred_rows=written.deferred_rows, refused=len(letters),
+                         seconds=round(time.monotonic() - started, 2))
+            recorded.set()  # the deferred dossiers wait for the rebuild
 
     @app.task
     async def rebuild_dossiers():
@@ -182,6 +232,7 @@ async def _until_done(step):
     Nothing is rejected because the target is down. A failure that is not about connectivity is
     a defect: the process exits without acknowledging the batch, so it is read again after the
     restart rather than lost (an exception inside Faust would acknowledge it)."""
+    import psycopg2
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     delay = RETRY_FIRST_SECONDS
@@ -193,6 +244,10 @@ async def _until_done(step):
             if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                 _exit_without_ack(exc)  # a constraint or data error: a defect, not an outage
             log.warning("pipeline.sink_unavailable", retry_in=delay, error=type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+        except psycopg2.OperationalError as exc:  # AGDREF unreachable while the initial load reads it
+            log.warning("pipeline.agdref_unavailable", retry_in=delay, error=type(exc).__name__)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_SECONDS)
         except Exception as exc:  # noqa: BLE001 - see docstring

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
+from common.bulk import among
 from schemas.anef_tables import conflict, written
 from schemas.fingerprint import anef_row_digests_sql
 
@@ -40,7 +41,7 @@ def remember(conn: Connection, numbers: list[str]) -> None:
     """Keep the digest of every migrated row of these numbers, as just written."""
     if not numbers:
         return
-    conn.execute(delete(written).where(written.c.numero_etranger.in_(numbers)))
+    conn.execute(delete(written).where(among(written.c.numero_etranger, numbers)))
     conn.execute(text(
         "INSERT INTO migration.written (anef_table, anef_key, numero_etranger, digest)"
         f" SELECT t, k, holder, d FROM ({_current_digests()}) AS cur"

@@ -26,6 +26,10 @@ ARRIVAL = Histogram("agdref_anef_arrival_seconds", "Legacy commit to the change 
                     "(connector, Kafka and the worker's batching: freshness before the rebuild).",
                     buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
                              60, 300, 3600))
+LOAD_RANGES = Counter("agdref_anef_load_ranges_total", "Initial-load key ranges handled, per outcome "
+                      "(written; already: written before, handed out again).", ["outcome"])
+LOAD_PERSONS = Counter("agdref_anef_load_persons_total", "Persons read by the initial load, per path "
+                       "(mapped: written from memory; deferred: left to the rebuild).", ["path"])
 CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
                      ["topic", "partition"])
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, text
 
-from common.bulk import upsert
+from common.bulk import among, upsert
 from domain import decisions
 from domain.assembly import DOSSIER_FIELDS, root_of
 from domain.dossier import LegacyDossier
@@ -93,7 +93,7 @@ def alias_links(conn: Connection, numbers: set[str]) -> dict[str, str | None]:
         found: dict[str, list] = defaultdict(list)
         for r in conn.execute(select(legacy_row.c.numero_etranger, legacy_row.c.is_alias, legacy_row.c.alias_of)
                               .where(legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted,
-                                     legacy_row.c.numero_etranger.in_(frontier))):
+                                     among(legacy_row.c.numero_etranger, frontier))):
             found[r.numero_etranger].append(r)
         for number, records in found.items():
             persons = [r for r in records if not r.is_alias]
@@ -116,7 +116,7 @@ def dossiers_of(conn: Connection, touched: set[str]) -> tuple[dict[str, set[str]
         found = set(conn.execute(
             select(legacy_row.c.numero_etranger).where(
                 legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted, legacy_row.c.is_alias,
-                legacy_row.c.alias_of.in_(frontier))).scalars())
+                among(legacy_row.c.alias_of, frontier))).scalars())
         frontier = found - candidates - set(members)
         candidates |= found
     links.update(alias_links(conn, candidates - set(links)))
@@ -133,7 +133,7 @@ def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str |
     owner = {number: root for root, numbers in dossiers.items() for number in numbers}
     parts: dict[str, dict[str, list]] = {root: defaultdict(list) for root in dossiers}
     for r in conn.execute(select(legacy_row.c.source_table, legacy_row.c.numero_etranger, legacy_row.c.row)
-                          .where(legacy_row.c.numero_etranger.in_(list(owner)), ~legacy_row.c.deleted)
+                          .where(among(legacy_row.c.numero_etranger, list(owner)), ~legacy_row.c.deleted)
                           .order_by(legacy_row.c.source_table, legacy_row.c.source_key)):
         root = owner[r.numero_etranger]
         # Validated when it arrived (``pipeline.decide``) and stored as the model dumped it: built

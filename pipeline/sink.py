@@ -19,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import orjson
 from sqlalchemy import Engine, text
 
 from domain.dossier import DossierErased, DossierMapped, map_dossier
-from pipeline import anef_writer, mirror, pending
+from pipeline import anef_writer, mirror, pending, range_writer
 from pipeline.actions import RowChange, TransactionEnd
 
 
@@ -131,6 +130,8 @@ class DossierSink:
         # Rebuilds of one dossier never interleave. The alias graph just read may be overtaken by a
         # recording committed meanwhile: that recording marked the numbers it touched, so their
         # dossiers are rebuilt again after this one (rebuilds never change the legacy state).
+        # A range of the initial load being written holds the gate alone (pipeline.range_writer).
+        conn.execute(text(range_writer.GATE_SHARED))
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
                           "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
                      {"roots": sorted(dossiers)})
@@ -150,6 +151,6 @@ class DossierSink:
             if one.root in kept_back:
                 continue
             if isinstance(one.outcome, DossierMapped):
-                result.published[one.root] = orjson.dumps(one.outcome.dossier.model_dump(mode="json"))
+                result.published[one.root] = one.outcome.dossier.model_dump_json().encode()
             elif isinstance(one.outcome, DossierErased):
                 result.published[one.root] = None

@@ -327,3 +327,23 @@ transaction_member = Table(
 
 ANEF_TABLES = (usager, titre, demande, attestation, mesure_eloignement)
 CHILD_TABLES = (titre, demande, attestation, mesure_eloignement)
+
+load_range = Table(
+    # The initial load's key ranges written (pipeline.range_writer): one row per range, committed
+    # with the range's rows, so a range handed out twice (a worker restarted before acknowledging
+    # it) is recognised and skipped, and `status` can say how far the load is.
+    "load_range", metadata,
+    Column("load_id", Text, primary_key=True),
+    Column("range_index", Integer, primary_key=True),
+    Column("ranges", Integer, nullable=False),          # how many ranges the load has in all
+    Column("low", Text),
+    Column("high", Text),
+    Column("position", Numeric(40, 0), nullable=False),  # the snapshot's legacy position
+    Column("persons", Integer, nullable=False, server_default=text("0")),
+    Column("mapped", Integer, nullable=False, server_default=text("0")),     # dossiers written from memory
+    Column("deferred", Integer, nullable=False, server_default=text("0")),   # rows left to the rebuild
+    Column("refused", Integer, nullable=False, server_default=text("0")),    # rows dead-lettered
+    Column("worker_id", Text, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    schema=BOOKKEEPING_SCHEMA,
+)

@@ -56,3 +56,14 @@ connector_state = Table(
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("events", BigInteger, nullable=False, server_default=text("0")),
 )
+
+initial_load = Table(
+    # Each initial load the connector planned: its ranges' boundaries, fixed when it is planned (a
+    # connector restarted half-way through publishing them publishes the same ranges again, never
+    # a second, different cut), and when every range was in Kafka.
+    "initial_load", metadata,
+    Column("load_id", Text, primary_key=True),
+    Column("boundaries", JSONB, nullable=False),   # the numbers that start ranges 1..n-1
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("published_at", DateTime(timezone=True)),
+)

@@ -49,6 +49,11 @@ def dossier_topic(prefix: str) -> str:
     return f"{prefix}.anef.dossiers"
 
 
+def initial_load_topic(prefix: str) -> str:
+    """The initial load's key ranges, planned by the connector, shared by the workers."""
+    return f"{prefix}.pipeline.initial-load"
+
+
 def polling_offsets_topic(prefix: str) -> str:
     return f"{prefix}.polling-offsets"
 
@@ -74,6 +79,11 @@ def declared(prefix: str, partitions: int, replication_factor: int = 1, min_insy
         # retention would lose the change.
         topic(dead_letter_topic(prefix), partitions, WORKER, "events the worker could not use, with their origin",
               retention_ms=-1),
+        # Kept a week: a load is planned, published and read within hours; a worker restarted
+        # during it reads its unacknowledged ranges again. The workers' (Debezium never writes it);
+        # our connector, which plans the load, makes sure it exists before publishing.
+        topic(initial_load_topic(prefix), partitions, WORKER, "initial-load key ranges for the workers",
+              retention_ms=7 * 24 * 3600 * 1000),
         topic(dossier_topic(prefix), partitions, WORKER, "migrated dossiers as ANEF holds them", cleanup="compact"),
         topic(polling_offsets_topic(prefix), 1, POLLING, "where the polling connector stands", cleanup="compact"),
     ]

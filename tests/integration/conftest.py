@@ -66,10 +66,11 @@ class Chain:
         return sum(p.rows_read for p in progress), bool(progress) and all(p.done for p in progress)
 
     def start_connector_past_its_snapshot(self) -> Background:
-        """A running connector that has finished its initial snapshot: a row written from now on
-        reaches Kafka once, through the log (one written during the snapshot may also be read by it)."""
+        """A running connector that has finished its initial snapshot, as change events (every
+        row in Kafka: these tests read it there): a row written from now on reaches Kafka once,
+        through the log (one written during the snapshot may also be read by it)."""
         connector = self.process("connector")
-        connector.start("connector", "run", env=self.environment)
+        connector.start("connector", "run", "--snapshot", "events", env=self.environment)
         wait_for(lambda: self.snapshot_state()[1], 60, "the connector's initial snapshot")
         return connector
 

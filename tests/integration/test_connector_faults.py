@@ -48,12 +48,12 @@ def test_a_connector_killed_during_its_snapshot_resumes_and_loses_nothing(chain:
     seed_population(chain.agdref, 1500, seed=21, processes=1)
     env = chain.environment
     connector = chain.process("connector")
-    connector.start("connector", "run", "--chunk-size", "300", env=env)
+    connector.start("connector", "run", "--snapshot", "events", "--chunk-size", "300", env=env)
     wait_for(lambda: chain.snapshot_state()[0] > 1000, 60, "the snapshot to be under way")
     chain.kill("connector")
     read_before, done = chain.snapshot_state()
     assert not done, "the snapshot finished before the kill: nothing was shown"
-    connector.start("connector", "run", "--chunk-size", "300", env=env)
+    connector.start("connector", "run", "--snapshot", "events", "--chunk-size", "300", env=env)
     wait_for(lambda: chain.snapshot_state()[1], 120, "the snapshot to finish after the restart")
     wait_for(lambda: _published_matches_agdref(chain), 60, "Kafka to hold every AGDREF row's latest state")
     assert read_all(chain.infra.kafka_bootstrap, chain.name).out_of_order == []

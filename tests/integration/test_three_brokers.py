@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from infra import kafka_cluster
 from infra.profile import profile
-from schemas.anef_tables import usager
+from schemas.anef_tables import demande, usager
 from schemas.topics import dead_letter_topic
 from tests.integration.conftest import Chain, settled, wait_for, where_it_stands
 from tests.integration.test_oracle import dead_letters
@@ -61,8 +61,10 @@ def leaders(bootstrap: str, prefix: str) -> Counter:
 
 
 def migrated(chain: Chain) -> int:
+    """Persons and applications in ANEF: the workload files about four applications a second (new
+    persons alone, one a second, left the probe flat for a minute once)."""
     with chain.anef.connect() as conn:
-        return conn.execute(select(func.count()).select_from(usager)).scalar_one()
+        return sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (usager, demande))
 
 
 def test_the_chain_survives_the_partition_leaders_broker_killed_and_the_broker_rejoins(chain: Chain, cluster: str):
