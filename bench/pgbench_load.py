@@ -54,7 +54,7 @@ def play(agdref_url: str, variables: dict[str, int], rate: int, seconds: int, cl
     """``rate`` transactions per second for ``seconds`` (blocks); raises SystemExit if pgbench fails."""
     url = make_url(agdref_url)
     command = [pgbench(), "-n", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-               "-c", str(clients), "-j", "2", "-R", str(rate), "-T", str(seconds)]
+               "-M", "extended", "-c", str(clients), "-j", "2", "-R", str(rate), "-T", str(seconds)]
     command += [f"-D{name}={value}" for name, value in variables.items()]
     command += [f"-f{SCRIPTS / name}.sql@{weight}" for name, weight in MIX.items()]
     done = subprocess.run([*command, url.database or ""], capture_output=True, text=True)
