@@ -77,6 +77,21 @@ def write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     return written
 
 
+def published(dossiers: list[Rebuilt], written: Written) -> dict[str, bytes | None]:
+    """What ANEF now holds of each dossier just written, for the dossiers topic: the dossier as
+    JSON, None when erased; nothing for a dossier held back (conflict) or refused."""
+    kept_back = set(written.held) | set(written.refused)
+    found: dict[str, bytes | None] = {}
+    for one in dossiers:
+        if one.root in kept_back:
+            continue
+        if isinstance(one.outcome, DossierMapped):
+            found[one.root] = one.outcome.dossier.model_dump_json().encode()
+        elif isinstance(one.outcome, DossierErased):
+            found[one.root] = None
+    return found
+
+
 def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     changed = conflicts.changed_in_anef(conn, sorted({n for d in dossiers for n in d.members}))
     held = [d for d in dossiers if any(n in changed for n in d.members)]

@@ -27,7 +27,6 @@ import psycopg2.errors
 from sqlalchemy import Connection, Engine, text
 
 from common.bulk import copy_into
-from domain.dossier import DossierErased, DossierMapped
 from pipeline import anef_writer, mirror, pending
 from pipeline.exceptions import RangeRaced
 from pipeline.initial_load import Prepared
@@ -79,14 +78,7 @@ def write(db: Engine, key_range: KeyRange, prepared: Prepared, position: int, wo
     result.mapped, result.deferred_rows = len(prepared.dossiers), len(prepared.deferred)
     result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
     result.held = len(written.held)
-    kept_back = set(written.held) | set(written.refused)
-    for one in prepared.dossiers:
-        if one.root in kept_back:
-            continue
-        if isinstance(one.outcome, DossierMapped):
-            result.published[one.root] = one.outcome.dossier.model_dump_json().encode()
-        elif isinstance(one.outcome, DossierErased):
-            result.published[one.root] = None
+    result.published = anef_writer.published(prepared.dossiers, written)
     return result
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
-from domain.dossier import DossierErased, DossierMapped, map_dossier
+from domain.dossier import map_dossier
 from pipeline import anef_writer, mirror, pending, range_writer
 from pipeline.actions import RowChange, TransactionEnd
 
@@ -146,11 +146,4 @@ class DossierSink:
         result.rebuilt = len(rebuilt)
         result.migrated, result.parked, result.erased = written.migrated, written.parked, written.erased
         result.held, result.refused = len(written.held), len(written.refused)
-        kept_back = set(written.held) | set(written.refused)
-        for one in rebuilt:
-            if one.root in kept_back:
-                continue
-            if isinstance(one.outcome, DossierMapped):
-                result.published[one.root] = one.outcome.dossier.model_dump_json().encode()
-            elif isinstance(one.outcome, DossierErased):
-                result.published[one.root] = None
+        result.published.update(anef_writer.published(rebuilt, written))
