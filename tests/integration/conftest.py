@@ -153,6 +153,18 @@ def settled(agdref: Engine, anef: Engine) -> bool:
             and compare_dossiers(agdref, anef).consistent)
 
 
+def assert_anef_equals_the_mapping_of_agdref(chain: Chain, timeout: float = 180) -> None:
+    """The oracle's verdict: once settled, ANEF holds the mapping of the final AGDREF, no dossier
+    missing, extra or stale, and every dossier not in ANEF parked as expected."""
+    from reconciliation.dossiers import compare_dossiers
+
+    wait_for(lambda: settled(chain.agdref, chain.anef), timeout, "ANEF to match the mapping of the final AGDREF",
+             explain=lambda: where_it_stands(chain))
+    comparison = compare_dossiers(chain.agdref, chain.anef)
+    assert (comparison.missing, comparison.unexpected, comparison.mismatched) == ([], [], {})
+    assert comparison.parked_found == comparison.parked_expected
+
+
 def where_it_stands(chain: Chain) -> str:
     """What an unsettled chain looks like: for the message of a failed wait."""
     from reconciliation.dossiers import compare_dossiers

@@ -12,11 +12,16 @@ from sqlalchemy import func, select, text
 
 from connectors import source
 from pipeline.rejects import dead_letters
-from reconciliation.dossiers import compare_dossiers
 from schemas.anef_tables import legacy_row, load_range, usager
 from schemas.topics import dead_letter_topic
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, settled, wait_for, where_it_stands
+from tests.integration.conftest import (
+    Chain,
+    assert_anef_equals_the_mapping_of_agdref,
+    settled,
+    wait_for,
+    where_it_stands,
+)
 from tests.integration.test_overlap import AGDREF_ONLY
 
 PERSONS, RANGE_PERSONS = 3000, 100
@@ -52,11 +57,7 @@ def test_the_load_survives_killed_workers_and_connector_under_live_changes(chain
     out, err = workload.communicate(timeout=WORKLOAD_SECONDS + 120)
     assert workload.returncode == 0, err[-3000:]
 
-    wait_for(lambda: settled(chain.agdref, chain.anef), 180, "ANEF to match the mapping of the final AGDREF",
-             explain=lambda: where_it_stands(chain))
-    comparison = compare_dossiers(chain.agdref, chain.anef)
-    assert (comparison.missing, comparison.unexpected, comparison.mismatched) == ([], [], {})
-    assert comparison.parked_found == comparison.parked_expected
+    assert_anef_equals_the_mapping_of_agdref(chain)
     with chain.anef.connect() as conn:
         ranges = conn.execute(select(load_range.c.range_index, load_range.c.ranges, load_range.c.mapped)).all()
         assert sorted(r.range_index for r in ranges) == list(range(ranges[0].ranges))  # each range once

@@ -17,11 +17,10 @@ import time
 
 from connectors import source
 from pipeline.rejects import dead_letters
-from reconciliation.dossiers import compare_dossiers
 from schemas.anef_tables import conflict
 from schemas.topics import dead_letter_topic
 from synthetic.seed import seed_population
-from tests.integration.conftest import Chain, settled, wait_for, where_it_stands
+from tests.integration.conftest import Chain, assert_anef_equals_the_mapping_of_agdref, wait_for
 from tests.integration.test_overlap import AGDREF_ONLY
 
 WORKLOAD_SECONDS = 40
@@ -75,11 +74,7 @@ def test_anef_equals_the_mapping_of_agdref_after_workers_connector_and_broker_ar
     out, err = workload.communicate(timeout=WORKLOAD_SECONDS + 120)
     assert workload.returncode == 0, err[-3000:]
 
-    wait_for(lambda: settled(chain.agdref, chain.anef), 180, "ANEF to match the mapping of the final AGDREF",
-             explain=lambda: where_it_stands(chain))
-    comparison = compare_dossiers(chain.agdref, chain.anef)
-    assert (comparison.missing, comparison.unexpected, comparison.mismatched) == ([], [], {})
-    assert comparison.parked_found == comparison.parked_expected
+    assert_anef_equals_the_mapping_of_agdref(chain)
     with chain.anef.connect() as conn:
         assert conn.execute(conflict.select()).all() == []  # AGDREF-only workload: nothing to hold
     letters = dead_letters(chain.infra.kafka_bootstrap, dead_letter_topic(chain.name))
