@@ -47,13 +47,36 @@ def _param(column, values: list[Any]) -> list[Any]:
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
-           update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None) -> int:
+           update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None,
+           changed_only: bool = False) -> int:
     """Insert ``rows`` (dicts with the same keys) into ``table``; on a conflict on ``conflict``,
     set ``update`` (default: every other column) from the new row, only where ``where`` holds
-    (SQL on the existing row, e.g. ``"t.origine = 'AGDREF'"`` with ``t`` the table's alias).
-    Returns the rows inserted or updated. Raises what the database raises (IntegrityError…)."""
+    (SQL on the existing row, e.g. ``"t.origine = 'AGDREF'"`` with ``t`` the table's alias) and,
+    with ``changed_only``, only where a value differs: an update that changes nothing still writes
+    a new row version (its indexes, its WAL), which a rebuild rewriting a whole dossier for one
+    changed row paid on every other row. Returns the rows inserted or updated. Raises what the
+    database raises (IntegrityError…)."""
     if not rows:
         return 0
+    sql, params = _upsert_sql(conn, table, rows, conflict, update, where, also_set, changed_only)
+    return conn.execute(text(sql), params).rowcount
+
+
+def upserted(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
+             update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None,
+             changed_only: bool = False, *, returning: str) -> list[Any]:
+    """``upsert``, returning ``returning`` (SQL on the row, e.g. its key) of every row inserted or
+    updated; a row left as it was (``where`` false, or unchanged with ``changed_only``) is not
+    among them."""
+    if not rows:
+        return []
+    sql, params = _upsert_sql(conn, table, rows, conflict, update, where, also_set, changed_only)
+    return list(conn.execute(text(f"{sql} RETURNING {returning}"), params).scalars())
+
+
+def _upsert_sql(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
+                update: Sequence[str] | None, where: str | None, also_set: str | None,
+                changed_only: bool) -> tuple[str, dict[str, Any]]:
     unique = list({key: r for key, r in zip(map(itemgetter(*conflict), rows), rows)}.values())
     names = list(unique[0])
     columns = [table.c[n] for n in names]
@@ -69,11 +92,14 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], conflict: Seque
         source = f"SELECT {selects} FROM unnest({arrays}) AS u({', '.join(params)})"
     update = [n for n in names if n not in conflict] if update is None else list(update)
     assignments = [f"{n} = excluded.{n}" for n in update] + ([also_set] if also_set else [])
+    conditions = ([where] if where else []) + ([
+        f"({', '.join(f't.{n}' for n in update)}) IS DISTINCT FROM ({', '.join(f'excluded.{n}' for n in update)})"]
+        if changed_only and update else [])
     sql = (f"INSERT INTO {table.schema}.{table.name} AS t ({', '.join(names)}) {source}"
            f" ON CONFLICT ({', '.join(conflict)}) " +
-           (f"DO UPDATE SET {', '.join(assignments)}" + (f" WHERE {where}" if where else "") if assignments
-            else "DO NOTHING"))
-    return conn.execute(text(sql), params).rowcount
+           (f"DO UPDATE SET {', '.join(assignments)}" + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+            if assignments else "DO NOTHING"))
+    return sql, params
 
 
 COPY_FROM = 1000

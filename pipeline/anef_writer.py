@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Table, delete, func
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import among, not_among, upsert
+from common.bulk import among, not_among, upsert, upserted
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
@@ -93,32 +93,33 @@ def published(dossiers: list[Rebuilt], written: Written) -> dict[str, bytes | No
 
 
 def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
-    changed = conflicts.changed_in_anef(conn, sorted({n for d in dossiers for n in d.members}))
-    held = [d for d in dossiers if any(n in changed for n in d.members)]
+    edited = conflicts.changed_in_anef(conn, sorted({n for d in dossiers for n in d.members}))
+    held = [d for d in dossiers if any(n in edited for n in d.members)]
     for d in held:  # ANEF changed it since we wrote it: hold the AGDREF change back, for a person
-        conflicts.hold(conn, d.root, [row for n in d.members for row in changed.get(n, [])], d.position)
+        conflicts.hold(conn, d.root, [row for n in d.members for row in edited.get(n, [])], d.position)
     dossiers = [d for d in dossiers if d not in held]
     mapped = [d for d in dossiers if isinstance(d.outcome, DossierMapped)]
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
+    changed: dict[Table, list[str]] = {}  # rows this write inserted or changed, by table: their digests move
+    gone: dict[Table, list[str]] = {}     # rows it deleted: their digests go
     if mapped:
-        _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
+        changed[usager] = _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
         mapped_members = sorted({n for d in mapped for n in d.members})
         for table, key, name in CHILDREN:
             rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
-            _upsert(conn, table, key, rows)
+            changed[table] = _upsert(conn, table, key, rows)
             kept = [r[key] for r in rows]
-            conn.execute(delete(table).where(
-                among(table.c.numero_etranger, mapped_members), table.c.origine == "AGDREF",
-                not_among(table.c[key], kept) if kept else True))
+            gone[table] = _deleted(conn, table, key, among(table.c.numero_etranger, mapped_members),
+                                   not_among(table.c[key], kept) if kept else True)
         aliases = sorted({n for d in mapped for n in d.members} - {d.root for d in mapped})
         if aliases:  # an alias has no usager row of its own (its rows moved to the reference above)
-            conn.execute(delete(usager).where(among(usager.c.numero_etranger, aliases), usager.c.origine == "AGDREF"))
+            gone[usager] = _deleted(conn, usager, "numero_etranger", among(usager.c.numero_etranger, aliases))
     if erased:
-        gone = sorted({n for d in erased for n in d.members})
-        for table, _, _ in CHILDREN:
-            conn.execute(delete(table).where(among(table.c.numero_etranger, gone), table.c.origine == "AGDREF"))
-        conn.execute(delete(usager).where(among(usager.c.numero_etranger, gone), usager.c.origine == "AGDREF"))
+        gone_numbers = sorted({n for d in erased for n in d.members})
+        for table, key, _ in (*CHILDREN, (usager, "numero_etranger", "")):
+            gone.setdefault(table, []).extend(
+                _deleted(conn, table, key, among(table.c.numero_etranger, gone_numbers)))
     everyone = sorted({n for d in mapped + rejected + erased for n in d.members})
     if everyone:  # (HIS1) what each dossier leaves out is replaced whole at every rebuild
         conn.execute(delete(not_carried).where(among(not_carried.c.numero_etranger, everyone)))
@@ -131,7 +132,7 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
         conn.execute(delete(parked).where(among(parked.c.numero_etranger, sorted(settled))))
     if rejected:
         _park(conn, rejected)
-    conflicts.remember(conn, sorted({n for d in mapped + erased for n in d.members}))
+    conflicts.remember_rows(conn, changed, gone)
     _remember_mapping(conn, mapped + rejected, erased)
     return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=[d.root for d in held])
 
@@ -142,14 +143,23 @@ def _remember_mapping(conn: Connection, made: list[Rebuilt], erased: list[Rebuil
     if made:
         version = mapping_version()
         upsert(conn, mapped_with, [{"numero_etranger": d.root, "mapping_version": version} for d in made],
-               conflict=("numero_etranger",))
+               conflict=("numero_etranger",), changed_only=True)
     gone = sorted({n for d in made for n in d.members - {d.root}} | {n for d in erased for n in d.members})
     if gone:
         conn.execute(delete(mapped_with).where(among(mapped_with.c.numero_etranger, gone)))
 
 
-def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
-    upsert(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'")
+def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> list[str]:
+    """Write the rows AGDREF's mapping made (never over a row ANEF created); the keys of those
+    inserted or changed."""
+    return upserted(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'", changed_only=True,
+                    returning=f"rtrim(t.{key})")
+
+
+def _deleted(conn: Connection, table: Table, key: str, *where) -> list[str]:
+    """Delete the migrated rows (never one ANEF created) ``where`` says; their keys."""
+    return list(conn.execute(delete(table).where(*where, table.c.origine == "AGDREF")
+                             .returning(func.rtrim(table.c[key]))).scalars())
 
 
 def _park(conn: Connection, rejected: list[Rebuilt]) -> None:

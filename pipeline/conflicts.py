@@ -8,12 +8,12 @@ inside the sink's transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, text
+from sqlalchemy import Connection, Table, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk import among
 from schemas.anef_tables import conflict, written
-from schemas.fingerprint import anef_row_digests_sql
+from schemas.fingerprint import anef_key_digests_sql, anef_row_digests_sql
 
 
 def _current_digests() -> str:
@@ -47,6 +47,25 @@ def remember(conn: Connection, numbers: list[str]) -> None:
         f" SELECT t, k, holder, d FROM ({_current_digests()}) AS cur"
         " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
         " digest = excluded.digest"), {"n": numbers})
+
+
+def remember_rows(conn: Connection, changed: dict[Table, list[str]], gone: dict[Table, list[str]]) -> None:
+    """After a write: keep the digest of each row it inserted or changed (by table, their keys),
+    forget the digests of the rows it deleted. The rows it left as they were keep theirs: a
+    rebuild that changes one row of a dossier computes one digest, not one per row of the dossier
+    (``remember`` did, and that was a third of the database's time under live changes)."""
+    for table, keys in gone.items():
+        if keys:
+            conn.execute(delete(written).where(written.c.anef_table == table.name, among(written.c.anef_key, keys)))
+    tables = [(table, keys) for table, keys in changed.items() if keys]
+    if not tables:
+        return
+    digests = " UNION ALL ".join(anef_key_digests_sql(table, f":k{i}") for i, (table, _) in enumerate(tables))
+    conn.execute(text(
+        "INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
+        f" SELECT t, k, holder, d FROM ({digests}) AS cur"
+        " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
+        " digest = excluded.digest"), {f"k{i}": keys for i, (_, keys) in enumerate(tables)})
 
 
 def hold(conn: Connection, numero: str, rows: list[str], position: int) -> None:

@@ -58,11 +58,22 @@ def anef_row_digests_sql(holders: str | None = ":n") -> str:
     whose digest moved was changed in ANEF since."""
     from schemas.anef_tables import ANEF_TABLES
 
-    def key(table: Table) -> str:
-        return str(list(table.primary_key.columns)[0].name)
+    where = "" if holders is None else f"numero_etranger = ANY(CAST({holders} AS char(10)[]))"
+    return " UNION ALL ".join(_digests(t, where) for t in ANEF_TABLES)
 
-    where = "" if holders is None else f" AND numero_etranger = ANY(CAST({holders} AS char(10)[]))"
-    return " UNION ALL ".join(
-        f"SELECT '{t.name}' AS t, rtrim({key(t)}) AS k, CAST(numero_etranger AS text) AS holder,"
-        f" md5(CAST({t.name} AS text)) AS d FROM {t.schema}.{t.name} WHERE origine = 'AGDREF'{where}"
-        for t in ANEF_TABLES)
+
+def anef_key_digests_sql(table: Table, keys: str) -> str:
+    """SQL: ``anef_row_digests_sql``'s rows for the rows of one ANEF table whose keys are bound to
+    ``keys`` (what one write just inserted or changed)."""
+    key = anef_key(table)
+    return _digests(table, f"{key} = ANY(CAST({keys} AS {table.c[key].type.compile()}[]))")
+
+
+def anef_key(table: Table) -> str:
+    return str(list(table.primary_key.columns)[0].name)
+
+
+def _digests(t: Table, where: str) -> str:
+    return (f"SELECT '{t.name}' AS t, rtrim({anef_key(t)}) AS k, CAST(numero_etranger AS text) AS holder,"
+            f" md5(CAST({t.name} AS text)) AS d FROM {t.schema}.{t.name} WHERE origine = 'AGDREF'"
+            + (f" AND {where}" if where else ""))
