@@ -92,7 +92,7 @@ def main() -> None:
                 worker.start("worker", env={**env, "WORKER_METRICS_PORT": str(port)})
 
         try:
-            connector.start("connector", "run", env=env)
+            connector.start("connector", "run", *os.environ.get("BENCH_CONNECTOR_ARGS", "").split(), env=env)
             start_workers()
             started = time.monotonic()
             while not _settled(anef, rows):

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(2000, ge=1, description="Legacy events recorded per transaction, at most.")
     sink_batch_seconds: float = Field(0.05, gt=0, description="How long a batch may wait to fill (adds to freshness).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
+    sink_processes: int = Field(
+        2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
+        "Faust's event loop instead of sharing its interpreter lock; 0: threads of the worker's process.")
     snapshot_settle_seconds: float = Field(
         5.0, ge=0, description="Dossiers touched only by snapshot reads are rebuilt once no snapshot read has "
         "arrived for this long: a backfill brings a person's rows table after table, and rebuilding after each "

@@ -20,10 +20,10 @@ from sqlalchemy.engine import make_url
 from common.db import engine, psycopg2_dsn
 from common.log import get_logger
 from common.settings import Settings
-from pipeline import metrics, range_loader
+from pipeline import metrics, range_loader, sink_process
 from pipeline.actions import DeadLetter, Origin, RowChange, TransactionEnd
 from pipeline.decide import decide, decide_transaction
-from pipeline.exceptions import RejectionRateExceeded
+from pipeline.exceptions import RejectionRateExceeded, SinkDefect, SinkUnavailable
 from pipeline.guard import RejectionGuard
 from pipeline.range_loader import RangeLoader
 from pipeline.sink import DossierSink
@@ -84,8 +84,12 @@ def create_app(settings: Settings) -> faust.App:
     # the failing statement, and _until_done runs the step again on a fresh one.
     anef = engine(settings.anef_database_url, pool_size=3, pool_pre_ping=False)
     label = f"{settings.worker_id}@{socket.gethostname()}:{os.getpid()}"
-    sink = DossierSink(anef, settings.snapshot_settle_seconds, settings.transaction_wait_seconds,
-                       settings.snapshot_max_wait_seconds, label)
+    sink_options = dict(settle_seconds=settings.snapshot_settle_seconds,
+                        transaction_wait_seconds=settings.transaction_wait_seconds,
+                        snapshot_max_wait_seconds=settings.snapshot_max_wait_seconds, worker_id=label)
+    sink = DossierSink(anef, **sink_options)
+    steps = sink_process.start(settings.sink_processes, settings.anef_database_url, sink_options,
+                               (settings.log_format, settings.log_level, settings.pii_pseudonym_key))
     loads = app.topic(initial_load_topic(settings.kafka_topic_prefix), value_type=bytes, key_type=bytes)
     loader = RangeLoader(psycopg2_dsn(settings.agdref_database_url), anef, label)
     agdref_name = make_url(settings.agdref_database_url).database or ""
@@ -112,7 +116,8 @@ def create_app(settings: Settings) -> faust.App:
             changes = [a for a in actions if isinstance(a, RowChange)]
             ends = [a for a in actions if isinstance(a, TransactionEnd)]
             started = time.monotonic()
-            result = await _until_done(partial(sink.record, changes, ends, settings.rebuild_batch_size))
+            result = await _until_done(sink_process.step(sink, steps, "record", changes, ends,
+                                                         settings.rebuild_batch_size), steps)
             metrics.observe_recorded(changes, result, time.monotonic() - started, time.time())
             if result.rebuilt:
                 await published(result)
@@ -171,7 +176,8 @@ def create_app(settings: Settings) -> faust.App:
         while True:
             recorded.clear()  # before looking: a batch recorded while we rebuild wakes the next wait at once
             started = time.monotonic()
-            result = await _until_done(partial(sink.rebuild_ready, settings.rebuild_batch_size))
+            result = await _until_done(sink_process.step(sink, steps, "rebuild_ready", settings.rebuild_batch_size),
+                                       steps)
             if result.rebuilt:
                 metrics.BATCH_SECONDS.labels("rebuild").observe(time.monotonic() - started)
                 await published(result)
@@ -225,9 +231,9 @@ async def _send_dead_letter(topic: faust.TopicT, letter: DeadLetter) -> None:
                 partition=letter.origin.partition, offset=letter.origin.offset)
 
 
-async def _until_done(step):
-    """Run a blocking sink step in a thread; while ANEF's database is unreachable, back off and run
-    the very same step again.
+async def _until_done(step, executor=None):
+    """Run a blocking sink step in a thread (or in a sink process: ``executor``); while ANEF's
+    database is unreachable, back off and run the very same step again.
 
     Nothing is rejected because the target is down. A failure that is not about connectivity is
     a defect: the process exits without acknowledging the batch, so it is read again after the
@@ -239,7 +245,13 @@ async def _until_done(step):
     loop = asyncio.get_running_loop()
     while True:
         try:
-            return await loop.run_in_executor(None, step)
+            return await loop.run_in_executor(executor, step)
+        except SinkUnavailable as exc:
+            log.warning("pipeline.sink_unavailable", retry_in=delay, error=str(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+        except SinkDefect as exc:
+            _exit_without_ack(exc)  # a constraint or data error: a defect, not an outage
         except DBAPIError as exc:
             if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                 _exit_without_ack(exc)  # a constraint or data error: a defect, not an outage

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -38,11 +37,6 @@ def worker(loglevel: str) -> None:
     structlog.get_logger("pipeline").info("worker.starting", mapping_version=mapping_version())
 
     metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
-    # The sink's steps run in a thread, one statement after another, while the event loops (Faust's
-    # and its consumer's) decode the next events. A thread whose statement returned waits for the
-    # interpreter lock up to the switch interval (5 ms by default) each time: dozens of statements
-    # per batch made a batch wait longer for the lock than for PostgreSQL.
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     runner = _remembering_worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     try:
         runner.execute_from_commandline()
@@ -71,7 +65,6 @@ def _check_topics(settings, declared) -> None:
                                    + "; ".join(blocking))
 
 
-SWITCH_INTERVAL_SECONDS = 0.0005
 RESTARTS_VARIABLE = "AGDREF_ANEF_WORKER_RESTARTS"
 MAX_RESTARTS = 5
 

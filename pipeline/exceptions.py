@@ -13,3 +13,13 @@ class RejectionRateExceeded(PipelineError):
 class RangeRaced(PipelineError):
     """A live recording took one of an initial-load range's rows while the range was being
     written: nothing was committed, and writing the range again defers that dossier."""
+
+
+class SinkUnavailable(PipelineError):
+    """ANEF's database could not be reached during a sink step: nothing of it was committed, and
+    the very same step can run again once it answers."""
+
+
+class SinkDefect(PipelineError):
+    """A sink step failed for another reason than an unreachable database (a constraint, a bug):
+    the worker stops without acknowledging the batch, which is read again after its restart."""

@@ -1,0 +1,95 @@
+"""The sink's steps in processes of their own, beside the Faust worker.
+
+Why: Faust's event loops (the consumer's and the agents') and the sink's steps (record, rebuild:
+mostly Python, mapping whole dossiers) shared one interpreter lock. Measured under live changes
+(`bench.freshness`, pgbench mix, 93 legacy transactions/s), the event loop kept the lock ~45 % of
+the time and a sink step ran about twice as long inside the worker as in a process alone: the
+worker saturated near 80 transactions/s. In processes of their own the steps run beside the event
+loop instead of taking turns with it.
+
+Each process holds its own connection pool and ``DossierSink``; a step is one call (its arguments
+and its ``SinkResult`` travel pickled: plain dataclasses). ``SINK_PROCESSES`` of them (2: a
+recording and a rebuild run side by side, as the threads did); 0 keeps the steps in threads of
+the worker's own process.
+
+What a step raises comes back as one of two errors, whatever the process: ``SinkUnavailable``
+(ANEF's database cannot be reached: the caller waits and runs the very same step again) or
+``SinkDefect`` (anything else: the caller exits without acknowledging). A sink process that dies
+breaks the pool (``BrokenProcessPool``): the worker exits too, and the batch is read again after
+its restart. A sink process never outlives the worker (``PR_SET_PDEATHSIG``): one left behind
+would hold connections and locks nobody waits for.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor
+from functools import partial
+from typing import Any
+
+from pipeline.exceptions import SinkDefect, SinkUnavailable
+
+_sink: Any = None  # the DossierSink of this sink process (set by _start)
+_PR_SET_PDEATHSIG = 1
+
+
+def start(processes: int, anef_url: str, sink_options: dict[str, Any], logging: tuple[str, str, str]) -> Executor | None:
+    """``processes`` sink processes ready to take steps (None for 0: steps run in threads).
+    Blocks until each has started (a failure to start raises here, not at the first batch)."""
+    if processes <= 0:
+        return None
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start, initargs=(anef_url, sink_options, logging))
+    # Started now, from this (the main) thread: the death signal follows the thread that started a
+    # process, and the pool would otherwise start them from whichever thread submits first.
+    for ready in [pool.submit(_ready) for _ in range(processes)]:
+        ready.result(timeout=120)
+    return pool
+
+
+def step(sink: Any, pool: Executor | None, name: str, *args: Any) -> partial:
+    """The call that runs ``name`` (a ``DossierSink`` method) with ``args``: in a sink process when
+    there is a pool, on ``sink`` in a thread otherwise. Either way it raises only
+    ``SinkUnavailable`` or ``SinkDefect``."""
+    if pool is None:
+        return partial(_guarded, getattr(sink, name), *args)
+    return partial(_in_process, name, *args)
+
+
+def _start(anef_url: str, sink_options: dict[str, Any], logging: tuple[str, str, str]) -> None:
+    global _sink
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own checks still end it with the worker
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when to stop, not a Ctrl-C to the group
+    from common.db import engine
+    from common.log import configure_logging
+    from pipeline.sink import DossierSink
+
+    configure_logging(*logging)
+    _sink = DossierSink(engine(anef_url, pool_size=1, pool_pre_ping=False), **sink_options)
+
+
+def _ready() -> bool:
+    return _sink is not None
+
+
+def _in_process(name: str, *args: Any) -> Any:
+    return _guarded(getattr(_sink, name), *args)
+
+
+def _guarded(method: Any, *args: Any) -> Any:
+    """Run a step; translate what it raises (a database error may not survive pickling, and the
+    caller needs one question answered: wait and retry, or stop)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    try:
+        return method(*args)
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            raise SinkUnavailable(type(exc.orig or exc).__name__) from None
+        raise SinkDefect(f"{type(exc).__name__}: {str(exc)[:500]}") from None
+    except Exception as exc:  # noqa: BLE001 - any other failure is a defect: the worker stops without acknowledging
+        raise SinkDefect(f"{type(exc).__name__}: {str(exc)[:500]}") from None
