@@ -65,7 +65,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="legacy transactions per second")
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--load", choices=("pgbench", "simulator"), default="pgbench")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="1 by default: on 2 cores a second Faust worker costs more than it adds (measured)")
     parser.add_argument("--knee", default="", help="rates to try first, e.g. 100,200,300,400,500")
     parser.add_argument("--knee-seconds", type=int, default=30)
     parser.add_argument("--profile", type=Path, default=None,

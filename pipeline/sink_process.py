@@ -30,35 +30,42 @@ from typing import Any
 
 from pipeline.exceptions import SinkDefect, SinkUnavailable
 
-_sink: Any = None  # the DossierSink of this sink process (set by _start)
+_parts: dict[str, Any] = {}  # this sink process's own "sink" (DossierSink)
 _PR_SET_PDEATHSIG = 1
 
 
-def start(processes: int, anef_url: str, sink_options: dict[str, Any], logging: tuple[str, str, str]) -> Executor | None:
-    """``processes`` sink processes ready to take steps (None for 0: steps run in threads).
-    Blocks until each has started (a failure to start raises here, not at the first batch)."""
+class Steps:
+    """Where the worker's blocking steps run: ``pool`` (sink processes), or threads of the worker
+    (no pool) on its own ``parts``."""
+
+    def __init__(self, pool: Executor | None, parts: dict[str, Any]) -> None:
+        self.pool, self._parts = pool, parts
+
+    def __call__(self, part: str, method: str, *args: Any) -> partial:
+        """The call that runs ``method`` of ``part`` (in a sink process: "sink", its
+        ``DossierSink``) with ``args``. Wherever it runs, it raises only ``SinkUnavailable`` or
+        ``SinkDefect``."""
+        if self.pool is None:
+            return partial(_guarded, getattr(self._parts[part], method), *args)
+        return partial(_in_process, part, method, *args)
+
+
+def start(processes: int, parts: dict[str, Any], options: dict[str, Any], logging: tuple[str, str, str]) -> Steps:
+    """``processes`` sink processes ready to take steps, each with a ``DossierSink`` of its own
+    built from ``options`` (0: the steps run in threads, on ``parts``). Blocks until each has started (a
+    failure to start raises here, not at the first batch)."""
     if processes <= 0:
-        return None
+        return Steps(None, parts)
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(anef_url, sink_options, logging))
+                               initializer=_start, initargs=(options, logging))
     # Started now, from this (the main) thread: the death signal follows the thread that started a
     # process, and the pool would otherwise start them from whichever thread submits first.
     for ready in [pool.submit(_ready) for _ in range(processes)]:
         ready.result(timeout=120)
-    return pool
+    return Steps(pool, parts)
 
 
-def step(sink: Any, pool: Executor | None, name: str, *args: Any) -> partial:
-    """The call that runs ``name`` (a ``DossierSink`` method) with ``args``: in a sink process when
-    there is a pool, on ``sink`` in a thread otherwise. Either way it raises only
-    ``SinkUnavailable`` or ``SinkDefect``."""
-    if pool is None:
-        return partial(_guarded, getattr(sink, name), *args)
-    return partial(_in_process, name, *args)
-
-
-def _start(anef_url: str, sink_options: dict[str, Any], logging: tuple[str, str, str]) -> None:
-    global _sink
+def _start(options: dict[str, Any], logging: tuple[str, str, str]) -> None:
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the pool's own checks still end it with the worker
@@ -69,24 +76,27 @@ def _start(anef_url: str, sink_options: dict[str, Any], logging: tuple[str, str,
     from pipeline.sink import DossierSink
 
     configure_logging(*logging)
-    _sink = DossierSink(engine(anef_url, pool_size=1, pool_pre_ping=False), **sink_options)
+    _parts["sink"] = DossierSink(engine(options["anef_url"], pool_size=1, pool_pre_ping=False), **options["sink"])
 
 
 def _ready() -> bool:
-    return _sink is not None
+    return "sink" in _parts
 
 
-def _in_process(name: str, *args: Any) -> Any:
-    return _guarded(getattr(_sink, name), *args)
+def _in_process(part: str, method: str, *args: Any) -> Any:
+    return _guarded(getattr(_parts[part], method), *args)
 
 
 def _guarded(method: Any, *args: Any) -> Any:
     """Run a step; translate what it raises (a database error may not survive pickling, and the
     caller needs one question answered: wait and retry, or stop)."""
+    import psycopg2
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     try:
         return method(*args)
+    except psycopg2.OperationalError as exc:  # AGDREF unreachable while the initial load reads it
+        raise SinkUnavailable(type(exc).__name__) from None
     except DBAPIError as exc:
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             raise SinkUnavailable(type(exc.orig or exc).__name__) from None
