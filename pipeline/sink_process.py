@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import signal
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import partial
 from typing import Any
@@ -56,12 +57,20 @@ def start(processes: int, parts: dict[str, Any], options: dict[str, Any], loggin
     failure to start raises here, not at the first batch)."""
     if processes <= 0:
         return Steps(None, parts)
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+    # Forked when this process runs no other thread yet (the worker builds its app before Faust
+    # starts any): a child ready at once, where a spawned one imports the pipeline again (~1.5 s
+    # per worker start, dozens of starts in the test suite). A fork beside running threads could
+    # copy a lock one of them holds: then spawn.
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method),
                                initializer=_start, initargs=(options, logging))
     # Started now, from this (the main) thread: the death signal follows the thread that started a
     # process, and the pool would otherwise start them from whichever thread submits first.
     for ready in [pool.submit(_ready) for _ in range(processes)]:
         ready.result(timeout=120)
+    from common.log import get_logger
+
+    get_logger(__name__).info("worker.sink_processes", processes=processes, started_by=method)
     return Steps(pool, parts)
 
 

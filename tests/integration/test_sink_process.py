@@ -17,7 +17,8 @@ WORKLOAD_SECONDS = 20
 
 
 def _sink_processes(worker_pid: int) -> list[int]:
-    """The worker's sink processes (its children started by multiprocessing's spawn)."""
+    """The worker's sink processes: its children (forked, or spawned by multiprocessing), the
+    resource tracker a spawn starts aside."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -29,7 +30,7 @@ def _sink_processes(worker_pid: int) -> list[int]:
                 command = cmdline.read()
         except (OSError, ValueError):
             continue
-        if parent == worker_pid and b"multiprocessing" in command and b"resource_tracker" not in command:
+        if parent == worker_pid and b"resource_tracker" not in command:
             found.append(int(entry))
     return found
 
