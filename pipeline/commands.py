@@ -99,16 +99,21 @@ def _start_again_if_kafka_went_away(error: BaseException | None) -> None:
     check and Faust's own connection; the new one waits for the broker (``ensure_declared``). Without
     it the worker exits and stays down until a person restarts it. At most ``MAX_RESTARTS`` in a
     row, so a broker that is gone for good still ends in an exit code."""
+    import multiprocessing
     import os
     import sys
 
     import structlog
-    from aiokafka.errors import KafkaConnectionError
+    from aiokafka.errors import KafkaConnectionError, NodeNotReadyError
 
     restarts = int(os.environ.get(RESTARTS_VARIABLE, "0"))
-    if not isinstance(error, KafkaConnectionError) or restarts >= MAX_RESTARTS:
+    # NodeNotReadyError: a broker killed while Faust was still declaring its own topics
+    # (tests/integration/test_three_brokers.py saw both workers exit at start that way).
+    if not isinstance(error, KafkaConnectionError | NodeNotReadyError) or restarts >= MAX_RESTARTS:
         return
     structlog.get_logger("pipeline").warning("worker.restarting", reason=repr(error), restart=restarts + 1)
+    for child in multiprocessing.active_children():  # the sink processes: the new image starts its own
+        child.kill()
     sys.stdout.flush()
     sys.stderr.flush()
     os.environ[RESTARTS_VARIABLE] = str(restarts + 1)

@@ -51,9 +51,10 @@ class Steps:
 
 
 def start(processes: int, parts: dict[str, Any], options: dict[str, Any], logging: tuple[str, str, str]) -> Steps:
-    """``processes`` sink processes ready to take steps, each with a ``DossierSink`` of its own
-    built from ``options`` (0: the steps run in threads, on ``parts``). Blocks until each has started (a
-    failure to start raises here, not at the first batch)."""
+    """``processes`` sink processes to take steps, each with a ``DossierSink`` of its own built
+    from ``options`` (0: the steps run in threads, on ``parts``). Does not wait for them to be
+    ready (~1.5 s of imports): Faust starts meanwhile, and the first step waits; one that cannot
+    start breaks the pool at that step, and the worker exits."""
     if processes <= 0:
         return Steps(None, parts)
     # Spawned, not forked: a forked child shares the worker's whole heap copy-on-write, and its
@@ -65,8 +66,8 @@ def start(processes: int, parts: dict[str, Any], options: dict[str, Any], loggin
                                initializer=_start, initargs=(options, logging))
     # Started now, from this (the main) thread: the death signal follows the thread that started a
     # process, and the pool would otherwise start them from whichever thread submits first.
-    for ready in [pool.submit(_ready) for _ in range(processes)]:
-        ready.result(timeout=120)
+    for _ in range(processes):
+        pool.submit(_ready)
     from common.log import get_logger
 
     get_logger(__name__).info("worker.sink_processes", processes=processes, started_by=method)

@@ -8,7 +8,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from common.kafka_admin import differences_from_declared, ensure_declared
 from schemas.topics import WORKER, declared, owned_by
-from tests.integration.conftest import Chain
+from tests.integration.conftest import Chain, wait_for
 
 
 def test_declared_topics_are_created_then_kept_as_declared(chain: Chain):
@@ -23,10 +23,11 @@ def test_declared_topics_are_created_then_kept_as_declared(chain: Chain):
                                             configs={"cleanup.policy": "delete"})])
     finally:
         admin.close()
-    assert differences_from_declared(bootstrap, topics) == [
-        f"{dossiers.name}: cleanup.policy delete, compact declared"]
+    # A configuration change reaches the broker's answers a moment later (it went unseen once).
+    changed = [f"{dossiers.name}: cleanup.policy delete, compact declared"]
+    wait_for(lambda: differences_from_declared(bootstrap, topics) == changed, 10, "the change to be reported")
     ensure_declared(bootstrap, owned_by(topics, WORKER))
-    assert differences_from_declared(bootstrap, topics) == [], "the declaration wins again"
+    wait_for(lambda: differences_from_declared(bootstrap, topics) == [], 10, "the declaration to win again")
 
 
 def test_a_replication_factor_or_partition_count_below_the_declaration_is_reported(chain: Chain):
