@@ -119,7 +119,7 @@ def create_app(settings: Settings) -> faust.App:
             changes = [a for a in actions if isinstance(a, RowChange)]
             ends = [a for a in actions if isinstance(a, TransactionEnd)]
             started = time.monotonic()
-            result = await _until_done(steps("sink", "record", changes, ends, settings.rebuild_batch_size), steps.pool)
+            result = await _until_done(steps, "sink", "record", changes, ends, settings.rebuild_batch_size)
             metrics.observe_recorded(changes, result, time.monotonic() - started, time.time())
             if result.rebuilt:
                 await published(result)
@@ -143,11 +143,11 @@ def create_app(settings: Settings) -> faust.App:
                 await _send_dead_letter(dead_letters, DeadLetter(origin, Reason.EVENEMENT_ILLISIBLE,
                                                                  f"initial-load range: {exc}", message.key, message.value))
                 continue
-            if await _until_done(loading("loader", "loaded", key_range)):
+            if await _until_done(loading, "loader", "loaded", key_range):
                 metrics.LOAD_RANGES.labels("already").inc()
                 continue
             started = time.monotonic()
-            ready = await _until_done(loading("loader", "prepare", key_range))
+            ready = await _until_done(loading, "loader", "prepare", key_range)
             letters = range_loader.dead_letters(ready, origin, settings.kafka_topic_prefix, agdref_name)
             try:
                 guard.check(ready.prepared.rows, len(letters))
@@ -156,7 +156,7 @@ def create_app(settings: Settings) -> faust.App:
             for letter in letters:
                 await _send_dead_letter(dead_letters, letter)
                 metrics.DEAD_LETTERS.labels(letter.reason.value).inc()
-            written = await _until_done(loading("loader", "write", ready))
+            written = await _until_done(loading, "loader", "write", ready)
             metrics.LOAD_RANGES.labels("already" if written.already else "written").inc()
             metrics.BATCH_SECONDS.labels("load").observe(time.monotonic() - started)
             if not written.already:
@@ -178,7 +178,7 @@ def create_app(settings: Settings) -> faust.App:
         while True:
             recorded.clear()  # before looking: a batch recorded while we rebuild wakes the next wait at once
             started = time.monotonic()
-            result = await _until_done(steps("sink", "rebuild_ready", settings.rebuild_batch_size), steps.pool)
+            result = await _until_done(steps, "sink", "rebuild_ready", settings.rebuild_batch_size)
             if result.rebuilt:
                 metrics.BATCH_SECONDS.labels("rebuild").observe(time.monotonic() - started)
                 await published(result)
@@ -232,19 +232,20 @@ async def _send_dead_letter(topic: faust.TopicT, letter: DeadLetter) -> None:
                 partition=letter.origin.partition, offset=letter.origin.offset)
 
 
-async def _until_done(step, executor=None):
-    """Run a blocking step (``sink_process.Steps``) in a sink process, or a thread without one;
-    while a database is unreachable (``SinkUnavailable``), back off and run the very same step
-    again.
+async def _until_done(steps: sink_process.Steps, part: str, method: str, *args):
+    """Run a blocking step (``method`` of ``part``, through ``steps``) in a sink process, or a
+    thread without one; while a database is unreachable (``SinkUnavailable``), back off and run
+    the very same step again.
 
     Nothing is rejected because the target is down. Any other failure (``SinkDefect``, a sink
     process that died) is a defect: the process exits without acknowledging the batch, so it is
     read again after the restart rather than lost (an exception inside Faust would acknowledge it)."""
     delay = RETRY_FIRST_SECONDS
     loop = asyncio.get_running_loop()
+    step = steps(part, method, *args)
     while True:
         try:
-            return await loop.run_in_executor(executor, step)
+            return await loop.run_in_executor(steps.pool, step)
         except SinkUnavailable as exc:
             log.warning("pipeline.sink_unavailable", retry_in=delay, error=str(exc))
             await asyncio.sleep(delay)
