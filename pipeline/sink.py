@@ -8,9 +8,9 @@ with the changes, and the next rebuild picks them.
 
 Exactly once in effect: a change not newer than the kept state of its row is ignored, and a
 dossier is always rebuilt from the whole kept state, so replays, duplicates and restarts leave
-ANEF as it was. Several workers may run: each dossier is locked (a transaction-level advisory lock,
-taken in sorted order) before it is read and written, so two rebuilds of the same person are
-applied one after the other, never interleaved.
+ANEF as it was. Several workers may run: every number of a dossier is locked (a transaction-level
+advisory lock, taken in sorted order) before the dossier is read and written, so two rebuilds of
+the same person are applied one after the other, never interleaved, and never the older last.
 
 Blocking (synchronous SQLAlchemy): the worker calls it from a thread, never on its event loop.
 """
@@ -45,6 +45,30 @@ class SinkResult:
         """Count another rebuild step's dossiers in this result."""
         for name in ("rebuilt", "migrated", "parked", "erased", "held", "refused"):
             setattr(self, name, getattr(self, name) + getattr(step, name))
+
+
+def _locked_dossiers(conn, touched: set[str]) -> tuple[dict[str, set[str]], dict[str, str | None]]:
+    """The dossiers of ``touched`` and their alias graph, read while every member number is
+    locked (a transaction-level advisory lock per number), so no other rebuild writes any of
+    them until this transaction ends.
+
+    The graph is read again after each round of locks until it holds no number left unlocked. A
+    graph read before its locks may be overtaken by a recording that moved a number to another
+    dossier and by the rebuild of that dossier; writing it afterwards would bring the old state
+    back (an alias parked again after its reference arrived). Locks by number rather than by root:
+    the old and the new dossier of a moved number share only that number. Extra rounds take locks
+    out of order; the rare deadlock is aborted by PostgreSQL and the step retried.
+    A range of the initial load being written holds the gate alone (``pipeline.range_writer``)."""
+    conn.execute(text(range_writer.GATE_SHARED))
+    dossiers, links = mirror.dossiers_of(conn, touched)
+    locked: set[str] = set()
+    while unlocked := {n for members in dossiers.values() for n in members} - locked:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(n, 0))"
+                          " FROM (SELECT n FROM unnest(CAST(:n AS text[])) AS n ORDER BY n) AS ordered"),
+                     {"n": sorted(unlocked)})
+        locked |= unlocked
+        dossiers, links = mirror.dossiers_of(conn, touched)
+    return dossiers, links
 
 
 class DossierSink:
@@ -126,15 +150,7 @@ class DossierSink:
 
     @staticmethod
     def _rebuild(conn, touched: set[str], latest: dict[str, tuple[int, int]], result: SinkResult) -> None:
-        dossiers, links = mirror.dossiers_of(conn, touched)
-        # Rebuilds of one dossier never interleave. The alias graph just read may be overtaken by a
-        # recording committed meanwhile: that recording marked the numbers it touched, so their
-        # dossiers are rebuilt again after this one (rebuilds never change the legacy state).
-        # A range of the initial load being written holds the gate alone (pipeline.range_writer).
-        conn.execute(text(range_writer.GATE_SHARED))
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(r, 0)) "
-                          "FROM (SELECT r FROM unnest(CAST(:roots AS text[])) AS r ORDER BY r) AS ordered"),
-                     {"roots": sorted(dossiers)})
+        dossiers, links = _locked_dossiers(conn, touched)
         legacy = mirror.load(conn, dossiers, links)
         rebuilt = []
         for root, members in dossiers.items():

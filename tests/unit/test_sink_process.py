@@ -19,6 +19,14 @@ def test_an_unreachable_database_is_a_wait_and_retry():
         _guarded(_raise, OperationalError("SELECT 1", {}, ConnectionError("server closed the connection")))
 
 
+def test_a_deadlock_between_two_rebuilds_is_a_wait_and_retry():
+    import psycopg2.errors
+
+    deadlock = OperationalError("SELECT pg_advisory_xact_lock", {}, psycopg2.errors.DeadlockDetected())
+    with pytest.raises(SinkUnavailable, match="DeadlockDetected"):
+        _guarded(_raise, deadlock)
+
+
 def test_a_refused_statement_is_a_defect_that_names_the_error():
     with pytest.raises(SinkDefect, match="IntegrityError"):
         _guarded(_raise, IntegrityError("INSERT", {}, ValueError("duplicate key")))
