@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         10.0, ge=3, description="Seconds after which the broker hands a silent worker's partitions to the others.")
     sink_batch_size: int = Field(2000, ge=1, description="Legacy events recorded per transaction, at most.")
     sink_batch_seconds: float = Field(0.05, gt=0, description="How long a batch may wait to fill (adds to freshness).")
+    consumer_fetch_min_bytes: int = Field(
+        65536, ge=1, description="The broker holds the worker's fetches until this many bytes are there "
+        "(pipeline.consumer_fetch): fewer, fuller responses for the consumer to decode; 1: Faust's behaviour.")
+    consumer_fetch_max_wait_ms: int = Field(
+        50, ge=1, le=1500, description="…or until this many milliseconds have passed (adds at most that to "
+        "freshness when traffic is light).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
     sink_processes: int = Field(
         2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "

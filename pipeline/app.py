@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from common.db import engine, psycopg2_dsn
 from common.log import get_logger
 from common.settings import Settings
-from pipeline import metrics, range_loader, sink_process
+from pipeline import consumer_fetch, metrics, range_loader, sink_process
 from pipeline.actions import DeadLetter, Origin, RowChange, TransactionEnd
 from pipeline.decide import decide, decide_transaction
 from pipeline.exceptions import RejectionRateExceeded, SinkUnavailable
@@ -43,7 +43,7 @@ LAG_INTERVAL_SECONDS = 5.0
 def create_app(settings: Settings) -> faust.App:
     datadir = Path(settings.worker_data_dir) / settings.worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)  # Faust creates the last level only
-    app = faust.App(
+    app = consumer_fetch.app_class(settings.consumer_fetch_min_bytes, settings.consumer_fetch_max_wait_ms)(
         settings.worker_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         value_serializer="raw",
