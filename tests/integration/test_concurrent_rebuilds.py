@@ -37,7 +37,7 @@ def _in_thread(work) -> tuple[threading.Thread, list]:
     def run():
         try:
             work()
-        except Exception as failure:  # reported by the test, not lost in the thread
+        except Exception as failure:  # noqa: BLE001 - reported by the test, not lost in the thread
             failures.append(failure)
 
     thread = threading.Thread(target=run, daemon=True)
