@@ -24,8 +24,8 @@ from tests.integration.conftest import (
 )
 from tests.integration.test_overlap import AGDREF_ONLY
 
-PERSONS, RANGE_PERSONS = 3000, 100
-WORKLOAD_SECONDS = 40
+PERSONS, RANGE_PERSONS = 2400, 100
+WORKLOAD_SECONDS = 30
 
 
 def _ranges_written(chain: Chain) -> int:

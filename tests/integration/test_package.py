@@ -28,7 +28,9 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder / "wheels"), str(PROJECT)],
                    check=True, capture_output=True, cwd=folder, timeout=600)
     subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True, timeout=120)
-    pip = [str(folder / "venv/bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # --no-compile: byte-compiling every dependency took a quarter of this fixture (56 → 41 s); Python
+    # compiles what the test imports on first use anyway.
+    pip = [str(folder / "venv/bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
     subprocess.run([*pip, "--require-hashes", "-r", str(PROJECT / "deploy/requirements.lock")], check=True,
                    capture_output=True, cwd=folder, timeout=900)
     shutil.rmtree(PROJECT / "build", ignore_errors=True)  # setuptools' scratch folder in the checkout
