@@ -57,8 +57,8 @@ class Settings(BaseSettings):
         65536, ge=1, description="The broker holds the worker's fetches until this many bytes are there "
         "(pipeline.consumer_fetch): fewer, fuller responses for the consumer to decode; 1: Faust's behaviour.")
     consumer_fetch_max_wait_ms: int = Field(
-        50, ge=1, le=1500, description="…or until this many milliseconds have passed (adds at most that to "
-        "freshness when traffic is light).")
+        50, ge=1, le=1500, description="The longest the broker holds a worker's fetch waiting for "
+        "CONSUMER_FETCH_MIN_BYTES: adds at most this to freshness when traffic is light (Faust fixes 1500).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
     sink_processes: int = Field(
         2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
