@@ -218,11 +218,11 @@ def _delete_group(admin, group: str) -> None:
 def _delete_topics_and_group(bootstrap: str, group: str, prefix: str) -> None:
     from kafka.admin import KafkaAdminClient
 
+    from common.kafka_admin import delete_topics
+
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
-        doomed = [t for t in admin.list_topics() if t.startswith(prefix + ".") or t.startswith(group + "-")]
-        if doomed:
-            admin.delete_topics(doomed)
+        delete_topics(admin, (prefix + ".", group + "-"))
         _delete_group(admin, group)
     finally:
         admin.close()

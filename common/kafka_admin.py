@@ -160,3 +160,12 @@ def committed_offsets(bootstrap_servers: str, group: str) -> dict[TopicPartition
         return {TopicPartition(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
     finally:
         admin.close()
+
+
+def delete_topics(admin: KafkaAdminClient, prefixes: tuple[str, ...]) -> list[str]:
+    """Ask the broker to delete every topic whose name starts with one of ``prefixes``; the names
+    asked. Deletion is asynchronous: the topics may still be listed for a moment."""
+    doomed = [t for t in admin.list_topics() if t.startswith(prefixes)]
+    if doomed:
+        admin.delete_topics(doomed)
+    return doomed

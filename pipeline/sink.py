@@ -57,7 +57,10 @@ def _locked_dossiers(conn, touched: set[str]) -> tuple[dict[str, set[str]], dict
     dossier and by the rebuild of that dossier; writing it afterwards would bring the old state
     back (an alias parked again after its reference arrived). Locks by number rather than by root:
     the old and the new dossier of a moved number share only that number. Extra rounds take locks
-    out of order; the rare deadlock is aborted by PostgreSQL and the step retried.
+    out of order; the rare deadlock is aborted by PostgreSQL and the step retried. The first read
+    comes before any lock on purpose: it lets the first round take every number of an alias's
+    dossier in sorted order (locking the touched numbers first and the rest after deadlocked two
+    rebuilds of the same alias and reference, measured with tests/integration/test_concurrent_rebuilds.py).
     A range of the initial load being written holds the gate alone (``pipeline.range_writer``)."""
     conn.execute(text(range_writer.GATE_SHARED))
     dossiers, links = mirror.dossiers_of(conn, touched)

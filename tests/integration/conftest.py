@@ -212,14 +212,14 @@ def _delete_topics(bootstrap: str, name: str) -> None:
     spends a minute recovering them (measured: 64 s at 4,700 partitions)."""
     from kafka.admin import KafkaAdminClient
 
+    from common.kafka_admin import delete_topics
+
     try:
         admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     except Exception:  # noqa: BLE001 - a test that stopped the broker: its topics stay, harmlessly
         return
     try:
-        doomed = [t for t in admin.list_topics() if t.startswith((f"{name}.", f"worker-{name}-"))]
-        if doomed:
-            admin.delete_topics(doomed)
+        delete_topics(admin, (f"{name}.", f"worker-{name}-"))
     except Exception:  # noqa: BLE001 - cleanup only; never fails the test it follows
         pass
     finally:
