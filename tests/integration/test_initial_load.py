@@ -95,3 +95,24 @@ def test_rows_loaded_in_bulk_are_kept_as_the_stream_would_keep_them(chain: Chain
                 assert (found.numero_etranger, found.alias_of, found.is_alias, found.row) == \
                     (change.numero or "", change.alias_of, change.is_alias, change.row)
                 assert found.digest == row_digest(table, change.row)
+
+
+def test_the_ranges_are_dealt_round_the_partitions_so_workers_share_the_load_evenly(chain: Chain):
+    from collections import defaultdict
+
+    from common.kafka_admin import ensure_topics, read_to_end
+    from connectors import load_plan
+    from schemas.key_range import KeyRange
+    from schemas.topics import initial_load_topic
+
+    seed_population(chain.agdref, 520, seed=23, processes=1)
+    load_plan.request_once(chain.agdref, persons_per_range=40)
+    topic = initial_load_topic(chain.name)
+    ensure_topics(chain.infra.kafka_bootstrap, [topic], 3)
+    published = load_plan.publish_unpublished(chain.agdref, chain.infra.kafka_bootstrap, topic)
+    by_partition: dict[int, list[int]] = defaultdict(list)
+    for record in read_to_end(chain.infra.kafka_bootstrap, topic):
+        by_partition[record.partition].append(KeyRange.from_json(record.value).index)
+    assert published > 10  # records with another number than the persons' make a few more
+    assert {p: sorted(indexes) for p, indexes in by_partition.items()} == {
+        p: [i for i in range(published) if i % 3 == p] for p in range(3)}
