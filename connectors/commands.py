@@ -61,7 +61,7 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, rang
     if snapshot_mode == "load" and not source.slot_state(db, settings.replication_slot).exists:
         # Planned before the slot exists, so that a connector stopped between the two still loads:
         # at its next start the slot is there and the plan waits to be published.
-        load_plan.request_once(db, range_persons)
+        load_plan.request_once(db, range_persons, settings.kafka_topic_partitions)
     new_slot = source.prepare(db, settings.publication, settings.replication_slot)
     # The legacy topics, the transaction topic (one partition: commit order), the heartbeats and the
     # initial load's ranges.

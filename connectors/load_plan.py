@@ -34,7 +34,7 @@ def cut(boundaries: list[str], load_id: str) -> list[KeyRange]:
     return [KeyRange(load_id, i, count, edges[i], edges[i + 1]) for i in range(count)]
 
 
-def request_once(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE) -> str:
+def request_once(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE, partitions: int = 1) -> str:
     """Plan a load unless one is planned and not yet published (a connector that stopped before
     publishing it); returns the load's id."""
     from migrations import versions
@@ -43,18 +43,30 @@ def request_once(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE)
     with db.connect() as conn:
         waiting = conn.execute(text(f"SELECT load_id FROM {CONTROL_SCHEMA}.initial_load WHERE published_at IS NULL"
                                     " ORDER BY requested_at LIMIT 1")).scalar()
-    return waiting or request(db, persons_per_range)
+    return waiting or request(db, persons_per_range, partitions)
 
 
-def request(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE) -> str:
-    """Plan a load over AGDREF as it is now; returns its id. The boundaries are every
-    ``persons_per_range``-th person's number (an index-only scan of ``etranger``'s key)."""
+def ranges_for(persons: int, persons_per_range: int, partitions: int) -> int:
+    """How many ranges: about ``persons_per_range`` persons each, and a multiple of the
+    partitions they are dealt round, so that every partition gets as many (a worker holds whole
+    partitions: with 21 ranges on 6 partitions, two workers got 12 and 9, and one finished a
+    quarter of the load alone)."""
+    wanted = max(1, -(-persons // max(1, persons_per_range)))
+    return -(-wanted // partitions) * partitions
+
+
+def request(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE, partitions: int = 1) -> str:
+    """Plan a load over AGDREF as it is now; returns its id. The boundaries cut the persons'
+    numbers into ``ranges_for`` ranges of equal size (an index-only scan of ``etranger``'s key)."""
     load_id = f"load-{uuid.uuid4().hex[:12]}"
     with db.begin() as conn:
+        persons = conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.etranger")).scalar_one()
+        count = ranges_for(persons, persons_per_range, partitions)
+        firsts = sorted({i * persons // count + 1 for i in range(1, count)} - {1})  # each range's first person
         boundaries = list(conn.execute(text(
             f"SELECT num_etranger FROM (SELECT num_etranger, row_number() OVER (ORDER BY num_etranger) AS n"
-            f" FROM {SCHEMA}.etranger) AS numbered WHERE n % :size = 1 AND n > 1 ORDER BY num_etranger"),
-            {"size": persons_per_range}).scalars())
+            f" FROM {SCHEMA}.etranger) AS numbered WHERE n = ANY(:firsts) ORDER BY num_etranger"),
+            {"firsts": firsts}).scalars())
         conn.execute(text(f"INSERT INTO {CONTROL_SCHEMA}.initial_load (load_id, boundaries) VALUES (:l, :b)"),
                      {"l": load_id, "b": orjson.dumps(boundaries).decode()})
     log.info("connector.initial_load_planned", load=load_id, ranges=len(boundaries) + 1)

@@ -93,3 +93,12 @@ def test_a_plan_covers_every_number_with_consecutive_ranges():
     for number in ("", "0000", "0199", "0200", "0499", "0500", "9999"):
         assert sum(r.holds(number) for r in ranges) == 1
     assert KeyRange.from_json(ranges[1].to_json()) == ranges[1]
+
+
+def test_a_load_is_cut_into_a_multiple_of_the_partitions():
+    from connectors.load_plan import ranges_for
+
+    assert ranges_for(40_000, 2_000, 6) == 24          # 20 wanted, rounded up to 4 per partition
+    assert ranges_for(36_000, 2_000, 6) == 18
+    assert ranges_for(10, 2_000, 3) == 3               # a small load still reaches every partition
+    assert ranges_for(7_000_000, 2_000, 1) == 3_500
