@@ -37,6 +37,9 @@ def worker(loglevel: str) -> None:
     structlog.get_logger("pipeline").info("worker.starting", mapping_version=mapping_version())
 
     metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
+    from common.collector import tune_for_mapping
+
+    tune_for_mapping()
     runner = _remembering_worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
     try:
         runner.execute_from_commandline()

@@ -86,6 +86,9 @@ def _start(options: dict[str, Any], logging: tuple[str, str, str]) -> None:
 
     configure_logging(*logging)
     _parts["sink"] = DossierSink(engine(options["anef_url"], pool_size=1, pool_pre_ping=False), **options["sink"])
+    from common.collector import tune_for_mapping
+
+    tune_for_mapping()
 
 
 def _ready() -> bool:
