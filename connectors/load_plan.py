@@ -49,8 +49,8 @@ def request_once(db: Engine, persons_per_range: int = DEFAULT_PERSONS_PER_RANGE,
 def ranges_for(persons: int, persons_per_range: int, partitions: int) -> int:
     """How many ranges: about ``persons_per_range`` persons each, and a multiple of the
     partitions they are dealt round, so that every partition gets as many (a worker holds whole
-    partitions: with 21 ranges on 6 partitions, two workers got 12 and 9, and one finished a
-    quarter of the load alone)."""
+    partitions: with 21 ranges on 6 partitions, two workers got 12 and 9, and one loaded the
+    last seventh alone)."""
     wanted = max(1, -(-persons // max(1, persons_per_range)))
     return -(-wanted // partitions) * partitions
 
