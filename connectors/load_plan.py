@@ -88,7 +88,7 @@ def publish_unpublished(db: Engine, bootstrap_servers: str, topic: str) -> int:
             ranges = cut(list(boundaries), load_id)
             # Dealt round the partitions, not hashed by key: each worker reads a fixed set of
             # partitions, and hashing gave one of two workers 12 ranges of 21 and the other 5
-            # (it then sat idle for the second half of the load).
+            # (it then sat idle for the last third of the load).
             partitions = sorted(producer.partitions_for(topic))
             sent = [producer.send(topic, key=f"{load_id}:{r.index}".encode(), value=r.to_json(),
                                   partition=partitions[r.index % len(partitions)]) for r in ranges]
