@@ -86,6 +86,17 @@ def prefecture_or_none(raw: str | None, postcode: str | None = None, insee: str 
         return None
 
 
+# The plain code lists (settled in mapping.md), legacy code → ANEF value: read by the rules below
+# and, turned round, by the way back (``domain.inverse``), so the two directions share one list.
+SEX_CODES = {"M": "M", "F": "F", "I": "X"}
+MARITAL_STATUS_CODES = {"C": "CELIBATAIRE", "M": "MARIE", "D": "DIVORCE", "V": "VEUF", "S": "SEPARE"}
+ENTRY_CODES = {"N": True, "I": False}
+FLAG_CODES = {"O": True, "N": False}
+APPLICATION_NATURES = {"PR": "PREMIERE", "RN": "RENOUVELLEMENT", "CS": "CHANGEMENT_STATUT", "DU": "DUPLICATA"}
+APPLICATION_DECISIONS = {"F": "ACCORDEE", "R": "REFUSEE", "S": "CLASSEE_SANS_SUITE"}  # blank: EN_INSTRUCTION
+DOCUMENT_TYPES = {"RCP": "PROLONGATION_INSTRUCTION", "ADA": "DEMANDE_ASILE"}
+
+
 def _coded(raw: str | None, field: str, table: Mapping[str, T], blank: T | None = None,
            blank_allowed: bool = True) -> T | None:
     code = (raw or "").strip().upper()
@@ -105,22 +116,22 @@ def _present(value: T | None) -> T:
 
 def sex(raw: str | None, field: str = "sexe") -> str:
     """``M``/``F``/``I`` → ``M``/``F``/``X``. Blank is not guessed: ANEF requires a value."""
-    return _present(_coded(raw, field, {"M": "M", "F": "F", "I": "X"}, blank_allowed=False))
+    return _present(_coded(raw, field, SEX_CODES, blank_allowed=False))
 
 
 def marital_status(raw: str | None, field: str = "sit_matrim") -> str | None:
     """``C``/``M``/``D``/``V``/``S`` → ``CELIBATAIRE``/``MARIE``/``DIVORCE``/``VEUF``/``SEPARE``, blank → null."""
-    return _coded(raw, field, {"C": "CELIBATAIRE", "M": "MARIE", "D": "DIVORCE", "V": "VEUF", "S": "SEPARE"})
+    return _coded(raw, field, MARITAL_STATUS_CODES)
 
 
 def regular_entry(raw: str | None, field: str = "cond_entree") -> bool | None:
     """``N`` (regular entry) → true, ``I`` (irregular) → false, blank → null."""
-    return _coded(raw, field, {"N": True, "I": False})
+    return _coded(raw, field, ENTRY_CODES)
 
 
 def flag(raw: str | None, field: str, blank: bool | None = None) -> bool | None:
     """``O``/``N`` → true/false; blank → ``blank`` (the caller says what an absent flag means)."""
-    return _coded(raw, field, {"O": True, "N": False}, blank=blank)
+    return _coded(raw, field, FLAG_CODES, blank=blank)
 
 
 def required_flag(raw: str | None, field: str) -> bool:
@@ -145,20 +156,17 @@ def permit_category(raw: str | None, field: str = "type_titre") -> str:
 
 def application_nature(raw: str | None, field: str = "code_mouvement") -> str:
     """(settled) ``PR``/``RN``/``CS``/``DU`` → ``PREMIERE``/``RENOUVELLEMENT``/``CHANGEMENT_STATUT``/``DUPLICATA``."""
-    return _present(_coded(raw, field, {"PR": "PREMIERE", "RN": "RENOUVELLEMENT", "CS": "CHANGEMENT_STATUT",
-                                        "DU": "DUPLICATA"}, blank_allowed=False))
+    return _present(_coded(raw, field, APPLICATION_NATURES, blank_allowed=False))
 
 
 def application_status(raw: str | None, field: str = "decision") -> str:
     """(settled) blank/``F``/``R``/``S`` → ``EN_INSTRUCTION``/``ACCORDEE``/``REFUSEE``/``CLASSEE_SANS_SUITE``."""
-    return _present(_coded(raw, field, {"F": "ACCORDEE", "R": "REFUSEE", "S": "CLASSEE_SANS_SUITE"},
-                           blank="EN_INSTRUCTION"))
+    return _present(_coded(raw, field, APPLICATION_DECISIONS, blank="EN_INSTRUCTION"))
 
 
 def document_type(raw: str | None, field: str = "type_doc") -> str:
     """(settled) ``RCP`` → ``PROLONGATION_INSTRUCTION``, ``ADA`` → ``DEMANDE_ASILE``."""
-    return _present(_coded(raw, field, {"RCP": "PROLONGATION_INSTRUCTION", "ADA": "DEMANDE_ASILE"},
-                           blank_allowed=False))
+    return _present(_coded(raw, field, DOCUMENT_TYPES, blank_allowed=False))
 
 
 MEASURE_NATURES = ("OQTF", "OQTF_IRTF", "APRF", "EXPULSION", "ITF", "IAT", "DUBLIN")

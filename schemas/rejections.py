@@ -87,3 +87,36 @@ class Remediation:
     @property
     def kind(self) -> RejectionKind:
         return RejectionKind.REMEDIATION
+
+
+class WayBackReason(StrEnum):
+    """Why an ANEF-native row cannot go back to AGDREF as it is (issue 18, ``domain.inverse``).
+
+    Two kinds, as on the way in: a row *not representable* is not written at all and is listed for
+    a person; a row *carried with a loss* is written in the legacy's form, and the loss (which
+    field, why) is listed beside it, because the legacy reader sees less than ANEF holds."""
+
+    # not representable: the row is held back
+    NOM_NAISSANCE_INTRANSCRIPTIBLE = "NOM_NAISSANCE_INTRANSCRIPTIBLE"
+    NATURALISATION_SANS_DATE = "NATURALISATION_SANS_DATE"
+    VALEUR_HORS_LIMITES = "VALEUR_HORS_LIMITES"
+    # carried with a loss
+    TRONQUE = "TRONQUE"
+    FORME_LEGACY = "FORME_LEGACY"
+    SANS_CODE_AGDREF = "SANS_CODE_AGDREF"
+    ALIAS_NON_REPORTE = "ALIAS_NON_REPORTE"
+    RELU_AUTREMENT = "RELU_AUTREMENT"
+
+
+WAY_BACK_DESCRIPTIONS: dict[WayBackReason, str] = {
+    WayBackReason.NOM_NAISSANCE_INTRANSCRIPTIBLE: "the birth surname cannot be brought to plain A-Z, space, ' and -, "
+                                                  "or is INC (AGDREF's 'unknown')",
+    WayBackReason.NATURALISATION_SANS_DATE: "a naturalised person: AGDREF records it as a date, which ANEF does not keep",
+    WayBackReason.VALEUR_HORS_LIMITES: "a number beyond the legacy's smallint column",
+    WayBackReason.TRONQUE: "text longer than the legacy column: cut to its width, as the legacy always did",
+    WayBackReason.FORME_LEGACY: "text brought to the legacy's form (uppercase, no accents): the accents are lost",
+    WayBackReason.SANS_CODE_AGDREF: "a value the legacy has no code for (the ICAO refugee nationality XXB)",
+    WayBackReason.ALIAS_NON_REPORTE: "aliases merged in ANEF: the legacy's alias records are not ANEF's to change",
+    WayBackReason.RELU_AUTREMENT: "the legacy value reads back differently (a date inconsistent with its "
+                                  "precision, an hour repeated when summer time ends, a status without its date)",
+}
