@@ -39,6 +39,9 @@ class Settings(BaseSettings):
 
     replication_slot: str = Field("agdref_anef", description="Logical replication slot on AGDREF.")
     publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
+    way_back_slot: str = Field("agdref_anef_way_back", description="Logical replication slot on ANEF (the way back).")
+    way_back_publication: str = Field(
+        "agdref_anef_way_back", description="Publication of ANEF's own rows (origine = 'ANEF') for the way back.")
 
     worker_id: str = Field("agdref-anef-worker", description="Faust application id (consumer group).")
     worker_data_dir: str = Field(

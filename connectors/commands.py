@@ -94,6 +94,39 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, rang
                  snapshot_reads=snapshot.emitted)
 
 
+@connector.command("way-back")
+def way_back() -> None:
+    """Stream the rows ANEF created (origine = 'ANEF') into <prefix>.anef.<table>, for the way back
+    to AGDREF (issue 18).
+
+    Creates ANEF's bookkeeping table, the filtered publication, the slot (WAY_BACK_SLOT,
+    WAY_BACK_PUBLICATION) and the topics when missing. The slot is acknowledged only once Kafka
+    holds every event before it. Stops cleanly on SIGTERM or Ctrl-C."""
+    from common.kafka_admin import ensure_declared
+    from connectors import way_back_source
+    from connectors.kafka_io import ChangeProducer
+    from connectors.log_stream import LogStreamConnector
+    from schemas.topics import WAY_BACK, owned_by
+
+    settings = get_settings()
+    db = engine(settings.anef_database_url)
+    way_back_source.prepare(db, settings.way_back_publication, settings.way_back_slot)
+    ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), WAY_BACK))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    producer = ChangeProducer(settings.kafka_bootstrap_servers)
+    streamer = LogStreamConnector(settings.anef_database_url, settings.way_back_slot, settings.way_back_publication,
+                                  producer, settings.kafka_topic_prefix, side=way_back_source.WAY_BACK_SIDE)
+    try:
+        streamer.run(stop)
+    finally:
+        producer.close()
+        db.dispose()
+        log.info("connector.way_back_stopped", events=streamer.events_published,
+                 transactions=streamer.transactions_published)
+
+
 def _run_polling(settings, interval: float, delete_scan: float) -> None:
     """The polling connector: reads only (no slot, no publication, no signal table in the source)."""
     from common.kafka_admin import ensure_declared

@@ -6,8 +6,9 @@ Debezium too), so both connectors produce byte-for-byte comparable rows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -46,7 +47,49 @@ def _value(raw: Any, type_oid: int) -> Any:
         return int(raw)
     if type_oid == BOOLEAN_TYPE:
         return raw == "t"
+    if type_oid in TYPED:  # ANEF's columns (the way back); AGDREF stores text and small integers only
+        return TYPED[type_oid](raw)
     return raw
+
+
+def _days(raw: str) -> int:
+    """A ``date`` as Debezium's ``io.debezium.time.Date``: days since 1970-01-01."""
+    return (date.fromisoformat(raw) - EPOCH).days
+
+
+def _zoned(raw: str) -> str:
+    """A ``timestamptz`` as Debezium's ``io.debezium.time.ZonedTimestamp``: ISO-8601 in UTC, the
+    fraction without its trailing zeros (``2026-06-01T10:00:00.12345Z``)."""
+    moment = datetime.fromisoformat(raw).astimezone(UTC)
+    fraction = f".{moment.microsecond:06d}".rstrip("0").rstrip(".")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _text_array(raw: str) -> list[str | None]:
+    """A one-dimensional ``text[]`` literal (``{JEAN,"MARIE CLAIRE",NULL}``) as a JSON array."""
+    items: list[str | None] = []
+    body, i = raw[1:-1], 0
+    while i < len(body):
+        if body[i] == '"':
+            i, piece = i + 1, []
+            while body[i] != '"':
+                if body[i] == "\\":
+                    i += 1
+                piece.append(body[i])
+                i += 1
+            items.append("".join(piece))
+            i += 2  # the closing quote and the comma
+        else:
+            end = body.find(",", i)
+            end = len(body) if end < 0 else end
+            word = body[i:end]
+            items.append(None if word == "NULL" else word)
+            i = end + 1
+    return items
+
+
+EPOCH = date(1970, 1, 1)
+TYPED: dict[int, Callable[[str], Any]] = {1082: _days, 1184: _zoned, 1009: _text_array}  # date, timestamptz, text[]
 
 
 def row_dict(relation: Relation, values: tuple | None, fallback: dict | None = None) -> dict[str, Any] | None:
@@ -128,7 +171,7 @@ def change_records(
 
 
 def transaction_record(prefix: str, tx: Transaction, status: str, counts: dict[str, int] | None = None,
-                       schema: str = "agdref") -> Record:
+                       schema: str = "agdref", topic: str | None = None) -> Record:
     """A BEGIN or END marker of one legacy transaction, as Debezium's transaction metadata: an END
     says how many events each table received, so a consumer can apply the transaction whole."""
     tx_id = f"{tx.xid}:{tx.final_lsn}"
@@ -138,4 +181,4 @@ def transaction_record(prefix: str, tx: Transaction, status: str, counts: dict[s
         counts = counts or {}
         value["event_count"] = sum(counts.values())
         value["data_collections"] = [{"data_collection": f"{schema}.{t}", "event_count": n} for t, n in counts.items()]
-    return Record(transaction_topic(prefix), encode_key({"id": tx_id}), orjson.dumps(value), tx.final_lsn)
+    return Record(topic or transaction_topic(prefix), encode_key({"id": tx_id}), orjson.dumps(value), tx.final_lsn)

@@ -13,6 +13,8 @@ import select
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 import psycopg2
@@ -29,6 +31,7 @@ from connectors.kafka_io import ChangeProducer, wait_for
 from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from connectors.source import int_to_lsn
 from schemas.agdref_tables import primary_key_columns
+from schemas.envelope import transaction_topic
 from schemas.topics import heartbeat_topic
 
 log = get_logger(__name__)
@@ -48,9 +51,27 @@ MAX_CHECKPOINTS_IN_FLIGHT = 8  # confirmations awaited at once: bounds what is h
 SLOT_WAIT_SECONDS = 90.0
 
 
+@dataclass(frozen=True)
+class CapturedSide:
+    """What differs between the two captures (AGDREF forward, ANEF's own rows for the way back):
+    the schema, the Kafka keys, the transaction and heartbeat topics, where the position is kept."""
+
+    schema: str
+    key_columns: Callable[[str], tuple[str, ...]]
+    transaction_topic: Callable[[str], str]
+    heartbeat_topic: Callable[[str], str]
+    state_table: str
+
+
+AGDREF_SIDE = CapturedSide("agdref", primary_key_columns, transaction_topic, heartbeat_topic,
+                           f"{CONTROL_SCHEMA}.connector_state")
+
+
 class LogStreamConnector:
     def __init__(self, database_url: str, slot: str, publication: str, producer: ChangeProducer,
-                 topic_prefix: str, snapshot: IncrementalSnapshot | None = None) -> None:
+                 topic_prefix: str, snapshot: IncrementalSnapshot | None = None,
+                 side: CapturedSide = AGDREF_SIDE) -> None:
+        self._side = side
         self._dsn = psycopg2_dsn(database_url)
         self._database = make_url(database_url).database or ""
         self._slot, self._publication = slot, publication
@@ -139,14 +160,14 @@ class LogStreamConnector:
         if isinstance(decoded, pgoutput.Begin):
             self._tx = Transaction(decoded.xid, decoded.commit_time, decoded.final_lsn)
             self._order = (0, {})
-            self._send(transaction_record(self._prefix, self._tx, "BEGIN"))
+            self._send(self._boundary("BEGIN"))
         elif isinstance(decoded, pgoutput.Relation):
             self._relations[decoded.oid] = decoded
         elif isinstance(decoded, pgoutput.RowChange):
             self._publish_change(decoded, message.data_start)
         elif isinstance(decoded, pgoutput.Commit):
             if self._tx is not None:
-                self._send(transaction_record(self._prefix, self._tx, "END", self._order[1]))
+                self._send(self._boundary("END", self._order[1]))
                 # A whole transaction goes on its way within HAND_OVER_EVERY_SECONDS, not when the
                 # next checkpoint comes (up to FLUSH_EVERY_SECONDS later while the stream is busy).
                 # Not at every commit: under load, a hand-over per transaction made Kafka batches of
@@ -183,15 +204,19 @@ class LogStreamConnector:
         if self.snapshot is not None:
             self.snapshot.on_change(relation.name, records[0].key)
 
+    def _boundary(self, status: str, counts: dict[str, int] | None = None):
+        assert self._tx is not None
+        return transaction_record(self._prefix, self._tx, status, counts, schema=self._side.schema,
+                                  topic=self._side.transaction_topic(self._prefix))
+
     def _send(self, record) -> None:
         self._producer.send(record.topic, record.key, record.value)
 
-    @staticmethod
-    def _key_columns(relation: pgoutput.Relation) -> tuple[str, ...]:
+    def _key_columns(self, relation: pgoutput.Relation) -> tuple[str, ...]:
         """The primary key, from the contract. pgoutput's key flags describe the replica identity,
         which is every column under REPLICA IDENTITY FULL: useless as a Kafka key."""
         try:
-            return primary_key_columns(relation.name)
+            return self._side.key_columns(relation.name)
         except KeyError:
             return relation.key_columns
 
@@ -226,7 +251,7 @@ class LogStreamConnector:
         now = time.monotonic()
         if now - self._last_heartbeat >= HEARTBEAT_EVERY_SECONDS:
             self._last_heartbeat = now
-            self._producer.send(heartbeat_topic(self._prefix), orjson.dumps({"serverName": self._prefix}),
+            self._producer.send(self._side.heartbeat_topic(self._prefix), orjson.dumps({"serverName": self._prefix}),
                                 orjson.dumps({"ts_ms": int(time.time() * 1000)}))
 
     def _record_state(self) -> None:
@@ -239,9 +264,9 @@ class LogStreamConnector:
             self._state_conn = psycopg2.connect(self._dsn)
             self._state_conn.autocommit = True
         with self._state_conn.cursor() as cur:
-            cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.connector_state VALUES (%s, %s, %s, now(), %s)"
+            cur.execute(f"INSERT INTO {self._side.state_table} AS s VALUES (%s, %s, %s, now(), %s)"
                         " ON CONFLICT (slot) DO UPDATE SET acknowledged_lsn = excluded.acknowledged_lsn,"
-                        " last_commit_at = coalesce(excluded.last_commit_at, connector_state.last_commit_at),"
+                        " last_commit_at = coalesce(excluded.last_commit_at, s.last_commit_at),"
                         " acknowledged_at = now(), events = excluded.events",
                         (self._slot, int_to_lsn(self._acknowledged_lsn), self._last_commit_time, self.events_published))
 

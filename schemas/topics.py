@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name, transaction_topic
 
-CONNECTOR, WORKER, POLLING = "connector", "worker", "polling connector"
+CONNECTOR, WORKER, POLLING, WAY_BACK = "connector", "worker", "polling connector", "way-back connector"
+#: The ANEF tables whose own rows (origine = 'ANEF') the way back captures (issue 18).
+WAY_BACK_TABLES = ("usager", "titre", "demande", "attestation", "mesure_eloignement")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ def initial_load_topic(prefix: str) -> str:
     return f"{prefix}.pipeline.initial-load"
 
 
+def way_back_transaction_topic(prefix: str) -> str:
+    """The way back's transaction boundaries: its own, so the forward worker never reads ANEF's
+    BEGIN/END as AGDREF's (Debezium: ``topic.transaction = anef.transaction``)."""
+    return f"{prefix}.anef.transaction"
+
+
+def way_back_heartbeat_topic(prefix: str) -> str:
+    """Heartbeats of the way back's capture (Debezium: ``topic.heartbeat.prefix``)."""
+    return f"__debezium-heartbeat.{prefix}.anef"
+
+
 def polling_offsets_topic(prefix: str) -> str:
     return f"{prefix}.polling-offsets"
 
@@ -86,6 +99,11 @@ def declared(prefix: str, partitions: int, replication_factor: int = 1, min_insy
               retention_ms=7 * 24 * 3600 * 1000),
         topic(dossier_topic(prefix), partitions, WORKER, "migrated dossiers as ANEF holds them", cleanup="compact"),
         topic(polling_offsets_topic(prefix), 1, POLLING, "where the polling connector stands", cleanup="compact"),
+        *(topic(topic_name(prefix, table, "anef"), partitions, WAY_BACK,
+                f"rows ANEF created in anef.{table} (Debezium envelope), for the way back")
+          for table in WAY_BACK_TABLES),
+        topic(way_back_transaction_topic(prefix), 1, WAY_BACK, "ANEF transaction boundaries of the way back"),
+        topic(way_back_heartbeat_topic(prefix), 1, WAY_BACK, "heartbeats of an idle way-back capture"),
     ]
 
 

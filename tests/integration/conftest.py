@@ -48,6 +48,8 @@ class Chain:
             "KAFKA_TOPIC_PARTITIONS": "3",
             "REPLICATION_SLOT": self.name,
             "PUBLICATION": self.name,
+            "WAY_BACK_SLOT": f"{self.name}_back",
+            "WAY_BACK_PUBLICATION": f"{self.name}_back",
             "WORKER_ID": f"worker-{self.name}",
             "SINK_BATCH_SECONDS": "0.05",
             "SNAPSHOT_SETTLE_SECONDS": "0.5",
@@ -228,7 +230,7 @@ def _delete_topics(bootstrap: str, name: str) -> None:
 
 @pytest.fixture
 def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
-    from connectors import source
+    from connectors import source, way_back_source
     from infra.database import init_all
 
     name = "t" + secrets.token_hex(4)
@@ -245,6 +247,7 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
             for log in tmp_path.glob("*.log"):
                 print(f"--- {log.name}\n{log.read_text()[-5000:]}")
         source.drop(made.agdref, name, name)
+        way_back_source.drop(made.anef, f"{name}_back", f"{name}_back")  # a database with a slot cannot be dropped
         _delete_topics(infrastructure.kafka_bootstrap, name)
         made.agdref.dispose()
         made.anef.dispose()
