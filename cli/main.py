@@ -14,6 +14,7 @@ from operations.commands import exporter, status, web
 from operations.gonogo_commands import gonogo
 from pipeline.commands import conflicts, rebuild, rejects, worker
 from pipeline.decision_commands import decisions
+from pipeline.way_back_commands import way_back
 from reconciliation.commands import divergences, reconcile, report
 from rights.commands import rights
 from synthetic.commands import seed, simulate
@@ -28,7 +29,7 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
-                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions, deploy):
+                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions, deploy, way_back):
     cli.add_command(command)
 
 

@@ -32,7 +32,7 @@ from connectors.snapshot import CONTROL_SCHEMA, IncrementalSnapshot
 from connectors.source import int_to_lsn
 from schemas.agdref_tables import primary_key_columns
 from schemas.envelope import transaction_topic
-from schemas.topics import heartbeat_topic
+from schemas.topics import WAY_BACK_ORIGIN, heartbeat_topic
 
 log = get_logger(__name__)
 
@@ -61,10 +61,13 @@ class CapturedSide:
     transaction_topic: Callable[[str], str]
     heartbeat_topic: Callable[[str], str]
     state_table: str
+    #: Transactions written under a replication origin named so are not published: AGDREF rows the
+    #: way back wrote from ANEF must never come back to ANEF (issue 18, no loop).
+    skipped_origin: str | None = None
 
 
 AGDREF_SIDE = CapturedSide("agdref", primary_key_columns, transaction_topic, heartbeat_topic,
-                           f"{CONTROL_SCHEMA}.connector_state")
+                           f"{CONTROL_SCHEMA}.connector_state", skipped_origin=WAY_BACK_ORIGIN)
 
 
 class LogStreamConnector:
@@ -78,6 +81,7 @@ class LogStreamConnector:
         self._producer, self._prefix = producer, topic_prefix
         self._relations: dict[int, pgoutput.Relation] = {}
         self._tx: Transaction | None = None
+        self._begun = self._skipping = False  # BEGIN sent for the open transaction; its origin is skipped
         self._order = (0, {})
         self._committed_end_lsn = 0   # end of the last transaction handed to the producer
         self._acknowledged_lsn = 0    # what the slot has been told
@@ -160,13 +164,21 @@ class LogStreamConnector:
         if isinstance(decoded, pgoutput.Begin):
             self._tx = Transaction(decoded.xid, decoded.commit_time, decoded.final_lsn)
             self._order = (0, {})
-            self._send(self._boundary("BEGIN"))
+            self._begun = self._skipping = False  # BEGIN goes out with the first change: see Origin
+        elif isinstance(decoded, pgoutput.Origin):
+            skipped = self._side.skipped_origin
+            self._skipping = skipped is not None and decoded.name.startswith(skipped)
         elif isinstance(decoded, pgoutput.Relation):
             self._relations[decoded.oid] = decoded
         elif isinstance(decoded, pgoutput.RowChange):
+            if self._skipping:
+                return
+            if not self._begun and self._tx is not None:
+                self._send(self._boundary("BEGIN"))
+                self._begun = True
             self._publish_change(decoded, message.data_start)
         elif isinstance(decoded, pgoutput.Commit):
-            if self._tx is not None:
+            if self._tx is not None and self._begun:
                 self._send(self._boundary("END", self._order[1]))
                 # A whole transaction goes on its way within HAND_OVER_EVERY_SECONDS, not when the
                 # next checkpoint comes (up to FLUSH_EVERY_SECONDS later while the stream is busy).

@@ -57,13 +57,21 @@ class Truncate:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The replication origin of the transaction under way (sent after its Begin): the session
+    that wrote it declared itself a replica, as the way back does (issue 18)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Ignored:
-    """Type ('Y'), origin ('O') and logical decoding messages ('M') the connector has no use for."""
+    """Type ('Y') and logical decoding messages ('M') the connector has no use for."""
 
     tag: str
 
 
-Message = Begin | Commit | Relation | RowChange | Truncate | Ignored
+Message = Begin | Commit | Relation | RowChange | Truncate | Origin | Ignored
 
 
 def _time(micros: int) -> datetime:
@@ -161,6 +169,9 @@ def decode(payload: bytes) -> Message:
     if tag == "T":
         count, _options = r.unpack("!IB")
         return Truncate(tuple(r.unpack(f"!{count}I")) if count else ())
-    if tag in ("Y", "O", "M"):
+    if tag == "O":
+        r.unpack("!Q")  # the commit LSN on the origin's side
+        return Origin(r.string())
+    if tag in ("Y", "M"):
         return Ignored(tag)
     raise ProtocolError(f"unknown pgoutput message type {tag!r}")

@@ -297,3 +297,8 @@ def _context(row: anef.Titre | anef.Demande | anef.Attestation | anef.MesureEloi
     """What reading a child row forward needs: its holder; the place only decides a ``020``
     department, which the way back never writes."""
     return DossierContext(row.numero_etranger, None, None, row.maj_le)
+
+
+#: The inverse of each ANEF table's rows, by ANEF table.
+FORMS = {"usager": usager, "titre": titre, "demande": demande, "attestation": doc_provisoire,
+         "mesure_eloignement": mesure_eloignement}

@@ -67,3 +67,45 @@ initial_load = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("published_at", DateTime(timezone=True)),
 )
+
+# The way back (issue 18): what it wrote into AGDREF, kept in AGDREF beside the legacy rows so that
+# a row and its record commit together (``pipeline.way_back_writer``).
+way_back_row = Table(
+    # Every legacy row the way back wrote, with the fingerprint of the row as it stored it: a row
+    # whose fingerprint no longer matches was changed by the legacy application since, and the way
+    # back never overwrites it (held, listed). The forward connector never sees these rows (their
+    # transactions carry the way back's replication origin).
+    "way_back_row", metadata,
+    Column("source_table", Text, primary_key=True),
+    Column("source_key", Text, primary_key=True),
+    Column("numero_etranger", Text, nullable=False, index=True),
+    Column("anef_table", Text, nullable=False),
+    Column("anef_key", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+way_back_hold = Table(
+    # ANEF rows the way back did not write: not representable in the legacy formats, or a conflict
+    # (the legacy application changed or owns that row). Replaced at each write of the dossier.
+    "way_back_hold", metadata,
+    Column("anef_table", Text, primary_key=True),
+    Column("anef_key", Text, primary_key=True),
+    Column("numero_etranger", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),       # "conflict" or "not_representable"
+    Column("reason", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+way_back_loss = Table(
+    # Fields written in a lesser form than ANEF holds them (domain.inverse.Loss), per ANEF row.
+    "way_back_loss", metadata,
+    Column("anef_table", Text, primary_key=True),
+    Column("anef_key", Text, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("numero_etranger", Text, nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)

@@ -100,6 +100,9 @@ class WayBackReason(StrEnum):
     NOM_NAISSANCE_INTRANSCRIPTIBLE = "NOM_NAISSANCE_INTRANSCRIPTIBLE"
     NATURALISATION_SANS_DATE = "NATURALISATION_SANS_DATE"
     VALEUR_HORS_LIMITES = "VALEUR_HORS_LIMITES"
+    # conflicts: AGDREF holds the row otherwise; the legacy application's row is never overwritten
+    MODIFIEE_DANS_AGDREF = "MODIFIEE_DANS_AGDREF"
+    CLE_PRISE_DANS_AGDREF = "CLE_PRISE_DANS_AGDREF"
     # carried with a loss
     TRONQUE = "TRONQUE"
     FORME_LEGACY = "FORME_LEGACY"
@@ -113,6 +116,9 @@ WAY_BACK_DESCRIPTIONS: dict[WayBackReason, str] = {
                                                   "or is INC (AGDREF's 'unknown')",
     WayBackReason.NATURALISATION_SANS_DATE: "a naturalised person: AGDREF records it as a date, which ANEF does not keep",
     WayBackReason.VALEUR_HORS_LIMITES: "a number beyond the legacy's smallint column",
+    WayBackReason.MODIFIEE_DANS_AGDREF: "the legacy application changed (or removed) the row since the way back "
+                                        "wrote it: held, never overwritten",
+    WayBackReason.CLE_PRISE_DANS_AGDREF: "AGDREF already holds a row of its own under that key: held, never overwritten",
     WayBackReason.TRONQUE: "text longer than the legacy column: cut to its width, as the legacy always did",
     WayBackReason.FORME_LEGACY: "text brought to the legacy's form (uppercase, no accents): the accents are lost",
     WayBackReason.SANS_CODE_AGDREF: "a value the legacy has no code for (the ICAO refugee nationality XXB)",

@@ -14,6 +14,9 @@ from schemas.agdref_tables import CAPTURED_TABLES
 from schemas.envelope import topic_name, transaction_topic
 
 CONNECTOR, WORKER, POLLING, WAY_BACK = "connector", "worker", "polling connector", "way-back connector"
+#: The replication origin (prefix) under which the way back writes AGDREF: the forward connector
+#: skips those transactions, so ANEF's rows never come back to ANEF as AGDREF's (issue 18).
+WAY_BACK_ORIGIN = "agdref_anef_way_back"
 #: The ANEF tables whose own rows (origine = 'ANEF') the way back captures (issue 18).
 WAY_BACK_TABLES = ("usager", "titre", "demande", "attestation", "mesure_eloignement")
 

@@ -41,7 +41,7 @@ def test_db_init_on_empty_databases_reaches_the_latest_revision_equal_to_the_dec
 
     done = db("init", databases)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "agdref at revision 0002, anef at revision 0003" in done.stdout
+    assert "agdref at revision 0003, anef at revision 0003" in done.stdout
     assert "both databases match the declared tables" in done.stdout
     for name, url in (("anef", databases["ANEF_DATABASE_URL"]), ("agdref", databases["AGDREF_DATABASE_URL"])):
         assert versions.differences(engine(url), name) == [], name
@@ -59,7 +59,7 @@ def test_a_first_release_database_is_upgraded_in_place_and_keeps_its_data(databa
         conn.execute(text("INSERT INTO web.criteria (version, username, reason, body) VALUES (1, 'x', 'kept', '{}')"))
     done = db("init", databases)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "at revision 0002" in done.stdout and "both databases match the declared tables" in done.stdout
+    assert "agdref at revision 0003, anef at revision 0003" in done.stdout and "both databases match the declared tables" in done.stdout
     with engine(databases["ANEF_DATABASE_URL"]).connect() as conn:
         assert conn.execute(text("SELECT reason FROM web.criteria")).scalar_one() == "kept"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 
 import orjson
 from sqlalchemy import delete, insert, update
@@ -13,21 +13,8 @@ from connectors import source, way_back_source
 from schemas.anef_tables import titre, usager
 from schemas.envelope import ChangeEvent, topic_name
 from schemas.topics import way_back_transaction_topic
+from tests.integration.anef_native import permit, person
 from tests.integration.conftest import Chain, wait_for
-
-MAJ = datetime(2026, 6, 1, 10, 0, 0, 123450, tzinfo=UTC)
-
-
-def _person(number: str, origine: str) -> dict:
-    return dict(numero_etranger=number, nom_naissance="DUPONT", prenoms=["JEAN", "MARIE CLAIRE"], sexe="M",
-                precision_naissance="INCONNUE", nationalite="MAR", prefecture="75", numeros_alias=[],
-                statut="ACTIF", origine=origine, maj_le=MAJ)
-
-
-def _permit(key: str, number: str, origine: str) -> dict:
-    return dict(numero_titre=key, numero_etranger=number, categorie="CARTE_TEMPORAIRE", date_debut=date(2026, 1, 1),
-                date_fin=date(2026, 12, 31), statut="DISPONIBLE", autorisation_travail=True, numero_duplicata=0,
-                prefecture="75", origine=origine, maj_le=MAJ)
 
 
 def _events(chain: Chain, table: str) -> list[ChangeEvent]:
@@ -47,9 +34,9 @@ def test_only_rows_anef_created_are_captured_in_debeziums_envelope_with_their_tr
     assert set(way_back_source.published_filters(chain.anef, f"{chain.name}_back").values()) == {
         "(origine = 'ANEF'::text)"}
     with chain.anef.begin() as conn:  # one ANEF transaction: a migrated person, an online applicant, two permits
-        conn.execute(insert(usager), [_person("0000000001", "AGDREF"), _person("0000000002", "ANEF")])
-        conn.execute(insert(titre), [_permit("T000000001", "0000000001", "AGDREF"),
-                                     _permit("T000000002", "0000000001", "ANEF")])
+        conn.execute(insert(usager), [person("0000000001", "AGDREF"), person("0000000002", "ANEF")])
+        conn.execute(insert(titre), [permit("T000000001", "0000000001", "AGDREF"),
+                                     permit("T000000002", "0000000001", "ANEF")])
     with chain.anef.begin() as conn:
         conn.execute(update(titre).values(statut="REMIS", date_remise=date(2026, 1, 5)))  # both permits
     with chain.anef.begin() as conn:
@@ -64,8 +51,8 @@ def test_only_rows_anef_created_are_captured_in_debeziums_envelope_with_their_tr
     assert created.after["date_debut"] == (date(2026, 1, 1) - date(1970, 1, 1)).days  # Debezium's io.debezium.time.Date
     assert created.after["maj_le"] == "2026-06-01T10:00:00.12345Z"                   # ZonedTimestamp, UTC
     assert permits[1].before["statut"] == "DISPONIBLE" and permits[1].after["date_remise"] is not None
-    [person] = _events(chain, "usager")
-    assert person.after["numero_etranger"] == "0000000002" and person.after["prenoms"] == ["JEAN", "MARIE CLAIRE"]
+    [captured] = _events(chain, "usager")
+    assert captured.after["numero_etranger"] == "0000000002" and captured.after["prenoms"] == ["JEAN", "MARIE CLAIRE"]
 
     ends = [orjson.loads(m.value) for m in read_to_end(chain.infra.kafka_bootstrap,
                                                         way_back_transaction_topic(chain.name))]
@@ -79,14 +66,14 @@ def test_only_rows_anef_created_are_captured_in_debeziums_envelope_with_their_tr
 def test_a_capture_killed_while_anef_writes_loses_none_of_its_rows(chain: Chain):
     _start(chain)
     with chain.anef.begin() as conn:
-        conn.execute(insert(usager), [_person("0000000002", "ANEF")])
+        conn.execute(insert(usager), [person("0000000002", "ANEF")])
     written: list[str] = []
 
     def anef_writes() -> None:
         for i in range(300):
             key = f"T{i:09d}"
             with chain.anef.begin() as conn:
-                conn.execute(insert(titre), [_permit(key, "0000000002", "ANEF")])
+                conn.execute(insert(titre), [permit(key, "0000000002", "ANEF")])
             written.append(key)
 
     writer = threading.Thread(target=anef_writes)

@@ -1,0 +1,245 @@
+"""The way back's writer (issue 18): what ANEF created for a person, written into AGDREF in the
+legacy's form, one AGDREF transaction per person.
+
+For each foreigner number a captured change named, under that number's lock in AGDREF:
+1. read the rows ANEF created for it (``origine = 'ANEF'``), in one repeatable-read transaction:
+   ANEF's transactions are seen whole;
+2. turn them round (``domain.inverse``); a row the legacy cannot hold is held back, listed;
+3. write them, and delete the rows the way back wrote before that ANEF no longer has, in one AGDREF
+   transaction under the way back's replication origin, which the forward connector skips: they
+   never come back to ANEF.
+
+Why it is safe:
+- **Never backwards.** The lock is taken before ANEF is read: a writer that read ANEF later also
+  writes later. The Kafka event is only a trigger; what is written is ANEF's state at the read.
+- **Idempotent.** Writing the same state again changes nothing (the rows are compared first).
+- **Never over the legacy application.** Every row written is recorded with the fingerprint of
+  what was stored (``agdref_anef.way_back_row``, same transaction). A row AGDREF holds under that
+  key that the way back did not write, or changed since, is held (``way_back_hold``), not written.
+Blocking (psycopg2, SQLAlchemy): run in a thread.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import psycopg2
+import psycopg2.extras
+from sqlalchemy import Engine, select
+
+from common.db import psycopg2_dsn
+from common.log import get_logger
+from domain.inverse import FORMS, LegacyForm, NotRepresentable
+from pipeline.decide import source_key
+from schemas import anef_models, anef_tables
+from schemas.agdref_tables import SCHEMA, primary_key_columns
+from schemas.control_tables import CONTROL_SCHEMA
+from schemas.rejections import WayBackReason as Why
+from schemas.topics import WAY_BACK_TABLES
+
+log = get_logger(__name__)
+
+_MODELS = {"usager": anef_models.Usager, "titre": anef_models.Titre, "demande": anef_models.Demande,
+           "attestation": anef_models.Attestation, "mesure_eloignement": anef_models.MesureEloignement}
+
+
+@dataclass
+class WrittenBack:
+    persons: int = 0
+    written: int = 0     # legacy rows inserted or changed
+    deleted: int = 0
+    held: int = 0        # ANEF rows not written (conflict or not representable)
+    losses: int = 0
+
+
+@dataclass
+class _Plan:
+    """One person's way back, worked out before anything is written."""
+
+    number: str
+    writes: list[tuple[LegacyForm, str, str, dict[str, Any]]] = field(default_factory=list)  # form, table, key, row
+    holds: list[dict[str, Any]] = field(default_factory=list)
+
+
+def digest(row: dict[str, Any]) -> str:
+    """A stored legacy row's fingerprint (``char`` padding ignored): the way back's record of
+    what it wrote, compared with what AGDREF holds before any overwrite."""
+    plain = {k: v.rstrip() if isinstance(v, str) else v for k, v in row.items()}
+    return hashlib.md5(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class WayBackWriter:
+    def __init__(self, agdref_url: str, anef: Engine, origin: str) -> None:
+        self._dsn, self._anef, self._origin = psycopg2_dsn(agdref_url), anef, origin
+        self._conn: Any = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def write(self, numbers: Iterable[str]) -> WrittenBack:
+        """Write back every person of ``numbers``. Raises psycopg2's or SQLAlchemy's
+        ``OperationalError`` when a database cannot be reached (what was committed stays; call again)."""
+        result = WrittenBack()
+        for number in sorted(set(numbers)):
+            try:
+                self._write_one(number, result)
+            except psycopg2.OperationalError:
+                self.close()
+                raise
+        return result
+
+    def _session(self):
+        """The writer's own AGDREF connection, declared a replica of ANEF (its replication origin):
+        PostgreSQL marks every transaction it commits, and the forward connector skips them."""
+        if self._conn is None or self._conn.closed:
+            conn = psycopg2.connect(self._dsn)
+            with conn, conn.cursor() as cur:
+                cur.execute("SELECT pg_replication_origin_oid(%s)", (self._origin,))
+                if cur.fetchone()[0] is None:
+                    cur.execute("SELECT pg_replication_origin_create(%s)", (self._origin,))
+            with conn, conn.cursor() as cur:
+                cur.execute("SELECT pg_replication_origin_session_setup(%s)", (self._origin,))
+            self._conn = conn
+        return self._conn
+
+    def _write_one(self, number: str, result: WrittenBack) -> None:
+        conn = self._session()
+        with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('way-back:' || %s))", (number,))
+            plan = _Plan(number)
+            previous = _previous(cur, number)
+            addresses = _address_numbers(cur, number, previous)
+            for table, rows in _anef_rows(self._anef, number).items():
+                for row in rows:
+                    try:
+                        form = FORMS[table](row, addresses) if table == "usager" else FORMS[table](row)
+                    except NotRepresentable as refused:
+                        plan.holds.append(_hold(number, refused.table, refused.key, "not_representable",
+                                                refused.reason, refused.field, refused.detail))
+                        continue
+                    _plan_form(cur, plan, form, previous)
+            for form, table, key, row in plan.writes:
+                result.written += _upsert(cur, number, form, table, key, row, previous.get((table, key)))
+            # What the way back wrote before and ANEF no longer has goes; a row whose ANEF row is
+            # held now stays as it was (held is not removed).
+            written = {(t, k) for _, t, k, _ in plan.writes}
+            held = {(h["anef_table"], h["anef_key"]) for h in plan.holds}
+            for (table, key), record in previous.items():
+                if (table, key) not in written and (record["anef_table"], record["anef_key"]) not in held:
+                    result.deleted += _delete(cur, plan, table, key, record)
+            _replace_lists(cur, number, plan)
+        result.persons += 1
+        result.held += len(plan.holds)
+        result.losses += sum(len(f.losses) for f, *_ in plan.writes)
+
+
+def _anef_rows(anef: Engine, number: str) -> dict[str, list[Any]]:
+    """The rows ANEF created for ``number``, every table read in one repeatable-read transaction."""
+    found: dict[str, list[Any]] = {}
+    with anef.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        for name in WAY_BACK_TABLES:
+            table = anef_tables.metadata.tables[f"{anef_tables.SCHEMA}.{name}"]
+            rows = conn.execute(select(table).where(table.c.numero_etranger == number, table.c.origine == "ANEF"))
+            found[name] = [_MODELS[name].model_validate(dict(r._mapping)) for r in rows]
+    return found
+
+
+def _previous(cur, number: str) -> dict[tuple[str, str], dict[str, Any]]:
+    cur.execute(f"SELECT * FROM {CONTROL_SCHEMA}.way_back_row WHERE numero_etranger = %s", (number,))
+    return {(r["source_table"], r["source_key"]): r for r in cur.fetchall()}
+
+
+def _address_numbers(cur, number: str, previous: dict[tuple[str, str], dict[str, Any]]) -> int:
+    """The order number of the way back's address row: the one it wrote before, else the next
+    after AGDREF's highest (the current address is the highest ``num_ordre``)."""
+    for table, key in previous:
+        if table == "adresse":
+            return int(key.split("|")[1])
+    cur.execute(f"SELECT coalesce(max(num_ordre), 0) + 1 AS n FROM {SCHEMA}.adresse WHERE num_etranger = %s", (number,))
+    return int(cur.fetchone()["n"])
+
+
+def _current(cur, table: str, row: dict[str, Any]) -> dict[str, Any] | None:
+    keys = primary_key_columns(table)
+    cur.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE {' AND '.join(f'{k} = %s' for k in keys)} FOR UPDATE",
+                [row[k] for k in keys])
+    return cur.fetchone()
+
+
+def _plan_form(cur, plan: _Plan, form: LegacyForm, previous: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Every row of the form written, or the whole form held when AGDREF holds one of its rows
+    otherwise than the way back left it."""
+    rows = [(table, source_key(table, row), row) for table, row in form.rows]
+    for table, key, row in rows:
+        current = _current(cur, table, row)
+        record = previous.get((table, key))
+        if current is None and record is None:
+            continue
+        if record is None:
+            reason = Why.CLE_PRISE_DANS_AGDREF
+        elif current is None or digest(current) != record["digest"]:
+            reason = Why.MODIFIEE_DANS_AGDREF
+        else:
+            continue
+        plan.holds.append(_hold(plan.number, form.table, form.key, "conflict", reason, table, f"agdref.{table}"))
+        return
+    plan.writes.extend((form, table, key, row) for table, key, row in rows)
+
+
+def _upsert(cur, number: str, form: LegacyForm, table: str, key: str, row: dict[str, Any],
+            record: dict[str, Any] | None) -> int:
+    """Write one legacy row (nothing when it is already as ANEF says) and record its fingerprint."""
+    columns = list(row)
+    keys = primary_key_columns(table)
+    changes = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    cur.execute(f"INSERT INTO {SCHEMA}.{table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes} RETURNING *", [row[c] for c in columns])
+    stored = digest(cur.fetchone())
+    if record is not None and record["digest"] == stored:
+        return 0  # the same row again: nothing changed (the update wrote the same values)
+    cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_row (source_table, source_key, numero_etranger, anef_table,"
+                " anef_key, digest) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source_table, source_key)"
+                " DO UPDATE SET digest = excluded.digest, written_at = now()",
+                (table, key, number, form.table, form.key, stored))
+    return 1
+
+
+def _delete(cur, plan: _Plan, table: str, key: str, record: dict[str, Any]) -> int:
+    """A row the way back wrote that ANEF no longer has: deleted, unless the legacy changed it since."""
+    values = dict(zip(primary_key_columns(table), key.split("|")))
+    current = _current(cur, table, values)
+    if current is not None and digest(current) != record["digest"]:
+        plan.holds.append(_hold(plan.number, record["anef_table"], record["anef_key"], "conflict",
+                                Why.MODIFIEE_DANS_AGDREF, table, "removed in ANEF, changed in AGDREF since"))
+        return 0
+    keys = primary_key_columns(table)
+    cur.execute(f"DELETE FROM {SCHEMA}.{table} WHERE {' AND '.join(f'{k} = %s' for k in keys)}",
+                [values[k] for k in keys])
+    cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.way_back_row WHERE source_table = %s AND source_key = %s", (table, key))
+    return 1
+
+
+def _hold(number: str, anef_table: str, anef_key: str, kind: str, reason: Why, field_name: str,
+          detail: str) -> dict[str, Any]:
+    return dict(anef_table=anef_table, anef_key=anef_key, numero_etranger=number, kind=kind, reason=reason.value,
+                field=field_name, detail=detail)
+
+
+def _replace_lists(cur, number: str, plan: _Plan) -> None:
+    """What is held and what was lost for this person, as of this write (replaced whole)."""
+    for table in ("way_back_hold", "way_back_loss"):
+        cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.{table} WHERE numero_etranger = %s", (number,))
+    for hold in plan.holds:
+        cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_hold (anef_table, anef_key, numero_etranger, kind, reason,"
+                    " field, detail) VALUES (%(anef_table)s, %(anef_key)s, %(numero_etranger)s, %(kind)s, %(reason)s,"
+                    " %(field)s, %(detail)s) ON CONFLICT DO NOTHING", hold)
+    for form, *_ in plan.writes:
+        for loss in form.losses:
+            cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_loss (anef_table, anef_key, field, numero_etranger,"
+                        " reason, detail) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        (loss.table, loss.key, loss.field, number, loss.reason.value, loss.detail))

@@ -1,0 +1,136 @@
+"""The way back (issue 18), real processes: what ANEF decides reaches AGDREF in the legacy's form,
+never comes back to ANEF, never overwrites the legacy application, and survives kill -9."""
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import Engine, insert, select, text, update
+
+from connectors import source
+from schemas import agdref_tables as legacy
+from schemas.anef_tables import demande, legacy_row, titre, usager
+from tests.integration.anef_native import application, permit, person
+from tests.integration.conftest import Chain, wait_for
+
+NUMBER = "0000000042"
+
+
+def _start_way_back(chain: Chain) -> None:
+    chain.process("way-back").start("connector", "way-back", env=chain.environment)
+    chain.process("way-back-worker").start("way-back", "worker", env=chain.environment)
+    wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").active, 60, "the way back's slot")
+
+
+def _legacy(agdref: Engine, table, *where) -> list[dict]:
+    with agdref.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(table).where(*where))]
+
+
+def _in_agdref(chain: Chain, table, *where) -> bool:
+    return bool(_legacy(chain.agdref, table, *where))
+
+
+def _scalar(db: Engine, statement):
+    """One value, the connection closed at once (one left open would hold its locks, and the
+    teardown's DROP SCHEMA would wait for it for ever)."""
+    with db.connect() as conn:
+        return conn.execute(statement).scalar()
+
+
+def test_an_application_filed_and_decided_in_anef_reaches_agdref_in_legacy_form_and_never_comes_back(chain: Chain):
+    chain.start_connector_past_its_snapshot()
+    chain.process("worker").start("worker", env=chain.environment)
+    _start_way_back(chain)
+    with chain.anef.begin() as conn:  # warm-up: the way back's group has formed once this is through
+        conn.execute(insert(usager), [person("0000000041")])
+    wait_for(lambda: _in_agdref(chain, legacy.etranger, legacy.etranger.c.num_etranger == "0000000041"), 90,
+             "the first ANEF-native person in AGDREF")
+
+    with chain.anef.begin() as conn:  # filed online
+        conn.execute(insert(usager), [person(NUMBER)])
+        conn.execute(insert(demande), [application("D00000000042", NUMBER)])
+    wait_for(lambda: _in_agdref(chain, legacy.demande, legacy.demande.c.num_demande == "D00000000042"), 10,
+             "the application in AGDREF")
+    decided = time.monotonic()
+    with chain.anef.begin() as conn:  # decided in ANEF: granted, the permit issued, in one transaction
+        conn.execute(update(demande).where(demande.c.numero_demande == "D00000000042")
+                     .values(statut="ACCORDEE", date_decision=application("x", NUMBER)["date_depot"]))
+        conn.execute(insert(titre), [permit("T000000042", NUMBER, numero_demande="D00000000042")])
+    wait_for(lambda: _in_agdref(chain, legacy.titre, legacy.titre.c.num_titre == "T000000042"), 2,
+             "the decision in AGDREF within 2 s")
+    assert time.monotonic() - decided <= 2.0
+    [filed] = _legacy(chain.agdref, legacy.demande, legacy.demande.c.num_demande == "D00000000042")
+    assert (filed["decision"], filed["code_mouvement"], filed["type_titre"], filed["code_dept"],
+            filed["date_depot"]) == ("F", "PR", "CST", "013", "20260502")
+    [card] = _legacy(chain.agdref, legacy.titre, legacy.titre.c.num_titre == "T000000042")
+    assert (card["date_remise"], card["autor_travail"], card["lieu_delivrance"]) == ("00000000", "O", "075")
+    [record] = _legacy(chain.agdref, legacy.etranger, legacy.etranger.c.num_etranger == NUMBER)
+    assert (record["prenoms"].strip(), record["nationalite"].strip(), record["nom_pere"].strip()) == (
+        "JEAN MARIE CLAIRE", "MA", "INC")
+
+    # A legacy change after it: once ANEF holds it, the forward chain has read past the way back's writes.
+    with chain.agdref.begin() as conn:
+        conn.execute(text("INSERT INTO agdref.etranger (num_etranger, nom, sexe, nationalite, code_dept, date_maj)"
+                          " VALUES ('0000000099', 'MARTIN', 'F', 'MA', '075', '20260601120000')"))
+    wait_for(lambda: _scalar(chain.anef, select(usager.c.numero_etranger).where(
+        usager.c.numero_etranger == "0000000099")) is not None, 90, "the forward chain to carry a legacy change")
+    with chain.anef.connect() as conn:
+        assert conn.execute(select(legacy_row.c.source_key).where(legacy_row.c.numero_etranger == NUMBER)).all() == [], \
+            "the way back's rows never reached the forward pipeline"
+        assert conn.execute(select(titre.c.numero_titre, titre.c.origine).where(titre.c.numero_etranger == NUMBER)
+                            ).all() == [("T000000042", "ANEF")], "one permit, ANEF's: no echo, no duplicate"
+
+
+def test_a_row_the_legacy_application_changed_since_is_held_not_overwritten(chain: Chain):
+    _start_way_back(chain)
+    with chain.anef.begin() as conn:
+        conn.execute(insert(usager), [person(NUMBER)])
+        conn.execute(insert(demande), [application("D00000000042", NUMBER)])
+    wait_for(lambda: _in_agdref(chain, legacy.demande, legacy.demande.c.num_demande == "D00000000042"), 90,
+             "the application in AGDREF")
+    with chain.agdref.begin() as conn:  # a prefecture agent records a refusal in AGDREF meanwhile
+        conn.execute(update(legacy.demande).where(legacy.demande.c.num_demande == "D00000000042")
+                     .values(decision="R", motif_refus="DOSSIER INCOMPLET"))
+    with chain.anef.begin() as conn:  # and ANEF grants it
+        conn.execute(update(demande).where(demande.c.numero_demande == "D00000000042").values(statut="ACCORDEE"))
+    wait_for(lambda: _scalar(chain.agdref, text(
+        "SELECT reason FROM agdref_anef.way_back_hold WHERE anef_key = 'D00000000042'")) is not None, 30,
+        "the conflict to be listed")
+    with chain.agdref.connect() as conn:
+        assert conn.execute(text("SELECT kind, reason FROM agdref_anef.way_back_hold")).all() == [
+            ("conflict", "MODIFIEE_DANS_AGDREF")]
+    [kept] = _legacy(chain.agdref, legacy.demande, legacy.demande.c.num_demande == "D00000000042")
+    assert (kept["decision"], kept["motif_refus"].strip()) == ("R", "DOSSIER INCOMPLET"), "the agent's refusal stays"
+
+
+def test_killing_the_way_backs_capture_and_worker_under_load_leaves_every_anef_row_in_agdref_once(chain: Chain):
+    _start_way_back(chain)
+    with chain.anef.begin() as conn:
+        conn.execute(insert(usager), [person(NUMBER)])
+    written: list[str] = []
+
+    def anef_issues_permits() -> None:
+        for i in range(240):
+            with chain.anef.begin() as conn:
+                conn.execute(insert(titre), [permit(f"T{i:09d}", NUMBER)])
+            written.append(f"T{i:09d}")
+            time.sleep(0.01)
+
+    issuing = threading.Thread(target=anef_issues_permits)
+    issuing.start()
+    wait_for(lambda: len(written) >= 60, 30, "a quarter of the permits")
+    chain.kill("way-back-worker")
+    wait_for(lambda: len(written) >= 120, 30, "half of the permits")
+    chain.kill("way-back")
+    _start_way_back(chain)
+    issuing.join(60)
+
+    def agdref_permits() -> list[str]:
+        return [r["num_titre"] for r in _legacy(chain.agdref, legacy.titre, legacy.titre.c.num_etranger == NUMBER)]
+
+    wait_for(lambda: len(agdref_permits()) >= len(written), 90, "every permit in AGDREF")
+    assert sorted(agdref_permits()) == sorted(written) and len(written) == 240
+    with chain.agdref.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM agdref_anef.way_back_row WHERE source_table = 'titre'")
+                            ).scalar() == 240
