@@ -67,3 +67,16 @@ def test_the_key_is_the_primary_key_as_a_json_object_for_one_or_several_columns(
     row = {"num_etranger": "0000000001", "num_ordre": 3, "lib_voie": "PASTEUR"}
     assert key_of(row, ("num_etranger",)) == encode_key({"num_etranger": "0000000001"})
     assert key_of(row, ("num_etranger", "num_ordre")) == encode_key({"num_etranger": "0000000001", "num_ordre": 3})
+
+
+def test_anef_dates_timestamps_and_text_arrays_take_debeziums_json_forms():
+    relation = pgoutput.Relation(2, "anef", "usager", "f", ("numero_etranger", "date_naissance", "maj_le", "prenoms"),
+                                 (), (1042, 1082, 1184, 1009))
+    [record, *_] = change_records(relation, pgoutput.RowChange(
+        "c", 2, None, ("0000000001", "1970-01-11", "2026-06-01 12:00:00.5+02", '{JEAN,"MARIE CLAIRE",NULL}')),
+        990, TX, prefix="p", database="anef", key_columns=("numero_etranger",), emitted_at_ms=5, total_order=1,
+        table_order=1)
+    event = ChangeEvent.from_json(record.value)
+    assert record.topic == "p.anef.usager" and event.source.schema_ == "anef"
+    assert event.after == {"numero_etranger": "0000000001", "date_naissance": 10, "maj_le": "2026-06-01T10:00:00.5Z",
+                           "prenoms": ["JEAN", "MARIE CLAIRE", None]}

@@ -52,3 +52,8 @@ def test_insert_update_delete_carry_their_tuples():
 def test_an_unknown_message_type_is_a_protocol_error():
     with pytest.raises(ProtocolError):
         pgoutput.decode(b"Z\x00")
+
+
+def test_an_origin_message_names_the_replication_origin_of_the_transaction():
+    payload = b"O" + struct.pack("!Q", 77) + _s("agdref_anef_way_back:worker-1")
+    assert pgoutput.decode(payload) == pgoutput.Origin("agdref_anef_way_back:worker-1")
