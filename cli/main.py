@@ -16,6 +16,7 @@ from pipeline.commands import conflicts, rebuild, rejects, worker
 from pipeline.decision_commands import decisions
 from pipeline.way_back_commands import way_back
 from reconciliation.commands import divergences, reconcile, report
+from reconciliation.rollback_commands import rollback_check
 from rights.commands import rights
 from synthetic.commands import seed, simulate
 
@@ -29,7 +30,8 @@ def cli() -> None:
 
 
 for command in (infra, db, seed, simulate, connector, worker, rejects, rebuild, conflicts, demo, reconcile, divergences,
-                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions, deploy, way_back):
+                report, status, exporter, web, schemas, rights, gonogo, evidence, decisions, deploy, way_back,
+                rollback_check):
     cli.add_command(command)
 
 

@@ -22,3 +22,13 @@ def application(key: str, number: str, **changes) -> dict:
     return dict(numero_demande=key, numero_etranger=number, nature="PREMIERE", categorie_demandee="CARTE_TEMPORAIRE",
                 date_depot=date(2026, 5, 2), statut="EN_INSTRUCTION", prefecture="13", origine="ANEF",
                 maj_le=MAJ) | changes
+
+
+def receipt(key: str, number: str) -> dict:
+    return dict(numero=key, numero_etranger=number, type="PROLONGATION_INSTRUCTION", date_debut=date(2026, 5, 2),
+                date_fin=date(2026, 11, 1), renouvellements=0, autorisation_travail=False, origine="ANEF", maj_le=MAJ)
+
+
+def measure(key: str, number: str) -> dict:
+    return dict(numero=key, numero_etranger=number, nature="OQTF", date_decision=date(2026, 3, 1), notifiee_le=MAJ,
+                delai_depart_jours=30, contentieux=True, annulee=False, executee=False, origine="ANEF", maj_le=MAJ)

@@ -2,6 +2,9 @@
 never comes back to ANEF, never overwrites the legacy application, and survives kill -9."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -9,8 +12,8 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from connectors import source
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import demande, legacy_row, titre, usager
-from tests.integration.anef_native import application, permit, person
+from schemas.anef_tables import attestation, demande, legacy_row, mesure_eloignement, titre, usager
+from tests.integration.anef_native import application, measure, permit, person, receipt
 from tests.integration.conftest import Chain, wait_for
 
 NUMBER = "0000000042"
@@ -102,6 +105,8 @@ def test_a_row_the_legacy_application_changed_since_is_held_not_overwritten(chai
             ("conflict", "MODIFIEE_DANS_AGDREF")]
     [kept] = _legacy(chain.agdref, legacy.demande, legacy.demande.c.num_demande == "D00000000042")
     assert (kept["decision"], kept["motif_refus"].strip()) == ("R", "DOSSIER INCOMPLET"), "the agent's refusal stays"
+    refused = _rollback_check(chain, "13")
+    assert refused.returncode == 1 and "differs: demande D00000000042" in refused.stdout and ": decision" in refused.stdout
 
 
 def test_killing_the_way_backs_capture_and_worker_under_load_leaves_every_anef_row_in_agdref_once(chain: Chain):
@@ -134,3 +139,29 @@ def test_killing_the_way_backs_capture_and_worker_under_load_leaves_every_anef_r
     with chain.agdref.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM agdref_anef.way_back_row WHERE source_table = 'titre'")
                             ).scalar() == 240
+
+
+def _rollback_check(chain: Chain, scope: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli", "rollback-check", "--scope", scope],
+                          env={**os.environ, **chain.environment}, capture_output=True, text=True, timeout=60)
+
+
+def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_when_a_permit_is_missing(chain: Chain):
+    _start_way_back(chain)
+    with chain.anef.begin() as conn:
+        conn.execute(insert(usager), [person(NUMBER)])
+        conn.execute(insert(demande), [application("D00000000042", NUMBER, prefecture="75")])
+        conn.execute(insert(titre), [permit("T000000042", NUMBER)])
+        conn.execute(insert(attestation), [receipt("R00000000042", NUMBER)])
+        conn.execute(insert(mesure_eloignement), [measure("M00000000042", NUMBER)])
+    wait_for(lambda: _in_agdref(chain, legacy.mesure_eloignement), 90, "the way back to write the person")
+    done = _rollback_check(chain, "75")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "titre" in done.stdout and "1 / 1" in done.stdout and "rollback possible" in done.stdout
+    assert _rollback_check(chain, "13").returncode == 0, "nothing ANEF decided in the 13: nothing to miss"
+
+    with chain.agdref.begin() as conn:  # an ANEF-native permit removed from AGDREF
+        conn.execute(text("DELETE FROM agdref.titre WHERE num_titre = 'T000000042'"))
+    done = _rollback_check(chain, "75")
+    assert done.returncode == 1
+    assert "differs: titre T000000042" in done.stdout and ": absent" in done.stdout and "NOT possible" in done.stdout

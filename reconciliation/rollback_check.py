@@ -1,0 +1,120 @@
+"""``rollback-check``: does AGDREF hold, for one prefecture, everything ANEF decided itself? (issue 18)
+
+A prefecture switched to ANEF can be switched back only if AGDREF's readers would see every right
+ANEF recorded meanwhile: each row ANEF created (``origine = 'ANEF'``) must be in AGDREF under its
+key, with the same holder and the same rights-bearing values.
+
+The check reads AGDREF on its own, with its own small code lists written from the contracts
+(``shared/spec/agdref.md``, ``mapping.md``), never through ``domain.inverse``: a check that reused
+the code it checks would find nothing. It compares only what makes a right (holder, kind, dates
+of validity, the work authorisation, an application's decision, a removal measure's protections),
+not the text the way back may carry in a lesser form (names, streets: listed as losses, not rights).
+
+A row's scope is its own ``prefecture`` (permit, application), or its holder's for a receipt or a
+measure, which have none.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+# From the contracts, deliberately not imported from domain/ (see the module's docstring).
+_PERMIT_TYPES = {"CARTE_TEMPORAIRE": "CST", "CARTE_PLURIANNUELLE": "CSP", "PASSEPORT_TALENT": "CPT",
+                 "CARTE_RESIDENT": "CR", "CARTE_RESIDENT_PERMANENT": "CRP", "AUTORISATION_PROVISOIRE": "APS",
+                 "CERTIFICAT_ALGERIEN_1AN": "CRA1", "CERTIFICAT_ALGERIEN_10ANS": "CRA10", "VISA_LONG_SEJOUR": "VLS"}
+_DECISIONS = {"EN_INSTRUCTION": "", "ACCORDEE": "F", "REFUSEE": "R", "CLASSEE_SANS_SUITE": "S"}
+_RECEIPTS = {"PROLONGATION_INSTRUCTION": "RCP", "DEMANDE_ASILE": "ADA"}
+
+
+def _day(value: date | None) -> str:
+    return "00000000" if value is None else value.strftime("%Y%m%d")
+
+
+def _flag(value: bool) -> str:
+    return "O" if value else "N"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One ANEF table: its rows in scope, the AGDREF table and key, and the facts that must agree."""
+
+    anef_sql: str
+    agdref_table: str
+    agdref_key: str
+    facts: Callable[[dict[str, Any]], dict[str, str]]   # AGDREF column → the value it must hold
+
+
+_HOLDER_SCOPE = "(SELECT u.prefecture FROM anef.usager u WHERE u.numero_etranger = t.numero_etranger)"
+RULES: dict[str, _Rule] = {
+    "usager": _Rule("SELECT t.*, t.numero_etranger AS key FROM anef.usager t WHERE t.origine = 'ANEF' AND t.prefecture = :s",
+                    "etranger", "num_etranger", lambda r: {"num_etranger": r["numero_etranger"]}),
+    "titre": _Rule("SELECT t.*, rtrim(t.numero_titre) AS key FROM anef.titre t WHERE t.origine = 'ANEF'"
+                   " AND t.prefecture = :s", "titre", "num_titre", lambda r: {
+                       "num_etranger": r["numero_etranger"], "type_titre": _PERMIT_TYPES[r["categorie"]],
+                       "date_debut_val": _day(r["date_debut"]), "date_fin_val": _day(r["date_fin"]),
+                       "autor_travail": _flag(r["autorisation_travail"])}),
+    "demande": _Rule("SELECT t.*, rtrim(t.numero_demande) AS key FROM anef.demande t WHERE t.origine = 'ANEF'"
+                     " AND t.prefecture = :s", "demande", "num_demande", lambda r: {
+                         "num_etranger": r["numero_etranger"], "decision": _DECISIONS[r["statut"]],
+                         "date_depot": _day(r["date_depot"]), "type_titre": _PERMIT_TYPES[r["categorie_demandee"]]}),
+    "attestation": _Rule(f"SELECT t.*, rtrim(t.numero) AS key FROM anef.attestation t WHERE t.origine = 'ANEF'"
+                         f" AND {_HOLDER_SCOPE} = :s", "doc_provisoire", "num_doc", lambda r: {
+                             "num_etranger": r["numero_etranger"], "type_doc": _RECEIPTS[r["type"]],
+                             "date_debut": _day(r["date_debut"]), "date_fin": _day(r["date_fin"]),
+                             "autor_travail": _flag(r["autorisation_travail"])}),
+    "mesure_eloignement": _Rule(f"SELECT t.*, rtrim(t.numero) AS key FROM anef.mesure_eloignement t"
+                                f" WHERE t.origine = 'ANEF' AND {_HOLDER_SCOPE} = :s", "mesure_eloignement",
+                                "num_mesure", lambda r: {
+                                    "num_etranger": r["numero_etranger"], "nature": r["nature"],
+                                    "date_decision": _day(r["date_decision"]),
+                                    "delai_depart": str(r["delai_depart_jours"]),
+                                    "contentieux": _flag(r["contentieux"]), "annulee": _flag(r["annulee"]),
+                                    "execution": _flag(r["executee"])}),
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    anef_table: str
+    key: str
+    numero_etranger: str
+    field: str        # the AGDREF column that differs, or "absent"
+
+
+@dataclass
+class RollbackCheck:
+    scope: str
+    decided_in_anef: dict[str, int] = field(default_factory=dict)   # ANEF table → rows ANEF created, in scope
+    held_in_agdref: dict[str, int] = field(default_factory=dict)    # … of which AGDREF holds as ANEF says
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def check(agdref: Engine, anef: Engine, scope: str) -> RollbackCheck:
+    """Compare, for the prefecture ``scope`` (ANEF's notation: ``75``, ``2A``), every row ANEF
+    created with what AGDREF holds under its key. Reads both databases; writes nothing."""
+    result = RollbackCheck(scope)
+    for name, rule in RULES.items():
+        with anef.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(text(rule.anef_sql), {"s": scope})]
+        expected = {row["key"]: (row["numero_etranger"], rule.facts(row)) for row in rows}
+        with agdref.connect() as conn:
+            found = {r["k"]: r for r in (dict(x._mapping) for x in conn.execute(text(
+                f"SELECT *, rtrim({rule.agdref_key}) AS k FROM agdref.{rule.agdref_table}"
+                f" WHERE rtrim({rule.agdref_key}) = ANY(:keys)"), {"keys": sorted(expected)}))}
+        result.decided_in_anef[name] = len(expected)
+        result.held_in_agdref[name] = 0
+        for key, (number, facts) in sorted(expected.items()):
+            legacy = found.get(key)
+            wrong = ["absent"] if legacy is None else [
+                column for column, value in facts.items() if str(legacy[column] or "").strip() != value]
+            result.differences.extend(Difference(name, key, number, column) for column in wrong)
+            result.held_in_agdref[name] += not wrong
+    return result
