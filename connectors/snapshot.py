@@ -23,7 +23,7 @@ import psycopg2
 
 from connectors.events import Record, Transaction, key_of, snapshot_reads
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA, metadata, primary_key_columns
-from schemas.control_tables import CONTROL_SCHEMA, SIGNAL_TABLE  # noqa: F401 - the connector's names
+from schemas.control_tables import CONTROL_SCHEMA, SIGNAL_TABLE, not_written_back_sql  # noqa: F401 - the connector's names
 from schemas.envelope import topic_name
 
 WINDOW_OPEN, WINDOW_CLOSE, EXECUTE = "snapshot-window-open", "snapshot-window-close", "execute-snapshot"
@@ -108,16 +108,18 @@ class IncrementalSnapshot:
         columns = [str(c.name) for c in metadata.tables[f"{SCHEMA}.{work.table}"].columns]
         keys = primary_key_columns(work.table)
         key_list = ", ".join(keys)
-        select = f"SELECT {', '.join(columns)} FROM {SCHEMA}.{work.table}"
+        # Rows the way back mirrored from ANEF are ANEF's, not the legacy's: never read as AGDREF's.
+        select = (f"SELECT {', '.join(columns)} FROM {SCHEMA}.{work.table} AS r"
+                  f" WHERE {not_written_back_sql(work.table, 'r')}")
         if work.keys is not None:
             placeholders = ", ".join(["(" + ", ".join(["%s"] * len(keys)) + ")"] * len(work.keys))
-            cur.execute(f"{select} WHERE ({key_list}) IN ({placeholders}) ORDER BY {key_list}",
+            cur.execute(f"{select} AND ({key_list}) IN ({placeholders}) ORDER BY {key_list}",
                         [v for key in work.keys for v in key])
             return [dict(zip(columns, r)) for r in cur.fetchall()], True
         if work.last_key is None:
             cur.execute(f"{select} ORDER BY {key_list} LIMIT %s", (self.chunk_size,))
         else:
-            cur.execute(f"{select} WHERE ({key_list}) > ({', '.join(['%s'] * len(keys))}) ORDER BY {key_list} LIMIT %s",
+            cur.execute(f"{select} AND ({key_list}) > ({', '.join(['%s'] * len(keys))}) ORDER BY {key_list} LIMIT %s",
                         (*work.last_key, self.chunk_size))
         rows = [dict(zip(columns, r)) for r in cur.fetchall()]
         return rows, len(rows) < self.chunk_size

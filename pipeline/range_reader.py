@@ -28,6 +28,7 @@ import psycopg2.extras
 
 from pipeline.initial_load import DIGEST
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA, metadata
+from schemas.control_tables import not_written_back_sql
 from schemas.fingerprint import row_digest_sql
 from schemas.key_range import KeyRange
 
@@ -116,7 +117,7 @@ def read_range(cur, key_range: KeyRange) -> tuple[dict[str, list[dict]], set[str
     for table in CAPTURED_TABLES:
         columns = [str(c.name) for c in metadata.tables[f"{SCHEMA}.{table}"].columns]
         cur.execute(f"SELECT {', '.join(columns)}, {row_digest_sql(table, 'r')} FROM {SCHEMA}.{table} AS r"
-                    f" WHERE {bounds}", params)
+                    f" WHERE {bounds} AND {not_written_back_sql(table, 'r')}", params)
         named = [*columns, DIGEST]
         rows[table] = [dict(zip(named, r)) for r in cur.fetchall()]
     ref_bounds, ref_params = _bounds("num_etranger_ref", key_range)

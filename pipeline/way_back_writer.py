@@ -33,10 +33,9 @@ from sqlalchemy import Engine, select
 from common.db import psycopg2_dsn
 from common.log import get_logger
 from domain.inverse import FORMS, LegacyForm, NotRepresentable
-from pipeline.decide import source_key
 from schemas import anef_models, anef_tables
 from schemas.agdref_tables import SCHEMA, primary_key_columns
-from schemas.control_tables import CONTROL_SCHEMA
+from schemas.control_tables import CONTROL_SCHEMA, way_back_key
 from schemas.rejections import WayBackReason as Why
 from schemas.topics import WAY_BACK_TABLES
 
@@ -174,7 +173,7 @@ def _current(cur, table: str, row: dict[str, Any]) -> dict[str, Any] | None:
 def _plan_form(cur, plan: _Plan, form: LegacyForm, previous: dict[tuple[str, str], dict[str, Any]]) -> None:
     """Every row of the form written, or the whole form held when AGDREF holds one of its rows
     otherwise than the way back left it."""
-    rows = [(table, source_key(table, row), row) for table, row in form.rows]
+    rows = [(table, way_back_key(table, row), row) for table, row in form.rows]
     for table, key, row in rows:
         current = _current(cur, table, row)
         record = previous.get((table, key))

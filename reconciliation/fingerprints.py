@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 
 from domain.assembly import owner_sql
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
+from schemas.control_tables import not_written_back_sql
 from schemas.fingerprint import anef_row_digests_sql, digest_sum_sql, row_digest_sql
 
 # A row kept before the pipeline kept fingerprints counts as zero: its bucket differs, its
@@ -47,7 +48,8 @@ def _agdref_rows(where_bucket: bool) -> str:
     for table in CAPTURED_TABLES:
         owner = owner_sql("r.num_etranger")
         parts.append(f"SELECT {owner} AS owner, {_bucket(owner)} AS bucket, {digest_sum_sql(row_digest_sql(table))} AS h"
-                     f" FROM {SCHEMA}.{table} r" + (f" WHERE {_bucket(owner)} = ANY(:wanted)" if where_bucket else ""))
+                     f" FROM {SCHEMA}.{table} r WHERE {not_written_back_sql(table, 'r')}"
+                     + (f" AND {_bucket(owner)} = ANY(:wanted)" if where_bucket else ""))
     return " UNION ALL ".join(parts)
 
 
@@ -179,7 +181,7 @@ def agdref_sums_of(agdref: Connection, numbers: set[str]) -> dict[str, BucketSum
     for table in CAPTURED_TABLES:
         owner = owner_sql("r.num_etranger")
         parts.append(f"SELECT {owner} AS owner, {digest_sum_sql(row_digest_sql(table))} AS h FROM {SCHEMA}.{table} r"
-                     " WHERE r.num_etranger = ANY(CAST(:raw AS char(10)[]))")
+                     f" WHERE r.num_etranger = ANY(CAST(:raw AS char(10)[])) AND {not_written_back_sql(table, 'r')}")
     rows = agdref.execute(text(f"SELECT owner, count(*), sum(h) FROM ({' UNION ALL '.join(parts)}) x"
                                " WHERE owner = ANY(CAST(:n AS text[])) GROUP BY owner"),
                           {"raw": forms(numbers), "n": sorted(numbers)})

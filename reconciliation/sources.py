@@ -15,6 +15,7 @@ from domain.dossier import DossierMapped, DossierRejected, LegacyDossier, map_do
 from domain.validity import valid_on
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import CHILD_TABLES, conflict, legacy_row, parked, pending, usager, written
+from schemas.control_tables import not_written_back_sql
 from schemas.legacy_models import LEGACY_MODELS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,7 +43,8 @@ def load_legacy(agdref: Connection, numbers: set[str]) -> dict[str, LegacyDossie
     while frontier:
         raw = forms(frontier)
         rows = agdref.execute(select(persons).where(
-            persons.c.num_etranger.in_(raw) | persons.c.num_etranger_ref.in_(raw))).mappings().all()
+            persons.c.num_etranger.in_(raw) | persons.c.num_etranger_ref.in_(raw),
+            text(not_written_back_sql("etranger", "agdref.etranger")))).mappings().all()
         seen |= frontier
         found = set()
         for row in rows:
@@ -57,7 +59,9 @@ def load_legacy(agdref: Connection, numbers: set[str]) -> dict[str, LegacyDossie
     for name in legacy.CAPTURED_TABLES[1:]:
         table = _table(name)
         rows_by_table[name] = [LEGACY_MODELS[name].model_construct(**r) for r in
-                               agdref.execute(select(table).where(table.c.num_etranger.in_(raw))).mappings()]
+                               agdref.execute(select(table).where(
+                                   table.c.num_etranger.in_(raw), text(not_written_back_sql(name, f"agdref.{name}"))
+                               )).mappings()]
     return assemble(rows_by_table)
 
 

@@ -5,6 +5,8 @@ and upgraded by ``agdref-anef db init`` (Alembic, ``migrations/agdref``) and by 
 connector itself at start (the same migrations)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, String, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.base import ischema_names
@@ -84,6 +86,31 @@ way_back_row = Table(
     Column("digest", Text, nullable=False),
     Column("written_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
+
+
+
+def way_back_key(table: str, row: dict[str, Any]) -> str:
+    """``way_back_row.source_key`` of a legacy row: its primary key's values, padding removed,
+    joined by ``|`` (``'0000000042|3'`` for an address). Twin of ``way_back_key_sql``."""
+    from schemas.agdref_tables import primary_key_columns
+
+    return "|".join(str(row[c]).rstrip() for c in primary_key_columns(table))
+
+
+def way_back_key_sql(table: str, alias: str) -> str:
+    """The same key computed in SQL on AGDREF's row ``alias`` (twin of ``way_back_key``)."""
+    from schemas.agdref_tables import primary_key_columns
+
+    return f"concat_ws('|', {', '.join(f'rtrim(CAST({alias}.{c} AS text))' for c in primary_key_columns(table))})"
+
+
+def not_written_back_sql(table: str, alias: str) -> str:
+    """SQL: AGDREF's row ``alias`` of ``table`` is the legacy's own, not a mirror the way back wrote
+    from ANEF. Whoever reads AGDREF as the legacy source (the reconciliation, the initial load)
+    leaves the mirrors out: they are ANEF's rows, and ANEF holds them as such."""
+    return (f"NOT EXISTS (SELECT 1 FROM {CONTROL_SCHEMA}.way_back_row w WHERE w.source_table = '{table}'"
+            f" AND w.source_key = {way_back_key_sql(table, alias)})")
+
 
 way_back_hold = Table(
     # ANEF rows the way back did not write: not representable in the legacy formats, or a conflict

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 MAJ = datetime(2026, 6, 1, 10, 0, 0, 123450, tzinfo=UTC)
 
 
-def person(number: str, origine: str = "ANEF") -> dict:
+def person(number: str, origine: str = "ANEF", **changes) -> dict:
     return dict(numero_etranger=number, nom_naissance="DUPONT", prenoms=["JEAN", "MARIE CLAIRE"], sexe="M",
                 precision_naissance="INCONNUE", nationalite="MAR", prefecture="75", numeros_alias=[],
-                statut="ACTIF", origine=origine, maj_le=MAJ)
+                statut="ACTIF", origine=origine, maj_le=MAJ) | changes
 
 
 def permit(key: str, number: str, origine: str = "ANEF", **changes) -> dict:

@@ -149,7 +149,8 @@ def _rollback_check(chain: Chain, scope: str) -> subprocess.CompletedProcess:
 def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_when_a_permit_is_missing(chain: Chain):
     _start_way_back(chain)
     with chain.anef.begin() as conn:
-        conn.execute(insert(usager), [person(NUMBER)])
+        conn.execute(insert(usager), [person(NUMBER, adresse_ligne="12 BIS RUE DES LILAS", code_postal="75011",
+                                             commune="PARIS", code_insee="75111")])
         conn.execute(insert(demande), [application("D00000000042", NUMBER, prefecture="75")])
         conn.execute(insert(titre), [permit("T000000042", NUMBER)])
         conn.execute(insert(attestation), [receipt("R00000000042", NUMBER)])
@@ -159,9 +160,35 @@ def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_whe
     assert done.returncode == 0, done.stdout + done.stderr
     assert "titre" in done.stdout and "1 / 1" in done.stdout and "rollback possible" in done.stdout
     assert _rollback_check(chain, "13").returncode == 0, "nothing ANEF decided in the 13: nothing to miss"
+    _the_mirror_is_read_as_anefs_not_as_the_legacys(chain)
 
     with chain.agdref.begin() as conn:  # an ANEF-native permit removed from AGDREF
         conn.execute(text("DELETE FROM agdref.titre WHERE num_titre = 'T000000042'"))
     done = _rollback_check(chain, "75")
     assert done.returncode == 1
     assert "differs: titre T000000042" in done.stdout and ": absent" in done.stdout and "NOT possible" in done.stdout
+
+
+def _the_mirror_is_read_as_anefs_not_as_the_legacys(chain: Chain) -> None:
+    """Whoever reads AGDREF as the legacy source (the reconciliation's fingerprints and dossiers, the
+    initial load's ranges) leaves the way back's rows out, and the key they are known by is the same
+    in Python and in SQL."""
+    from common.db import psycopg2_dsn
+    from pipeline.range_reader import SnapshotReader, read_range
+    from reconciliation import fingerprints
+    from reconciliation.sources import load_legacy
+    from schemas.control_tables import way_back_key, way_back_key_sql
+    from schemas.key_range import KeyRange
+
+    with chain.agdref.connect() as conn:
+        assert fingerprints.agdref_sums_of(conn, {NUMBER}) == {} and load_legacy(conn, {NUMBER}) == {}
+        for table in ("etranger", "adresse", "titre", "doc_provisoire"):
+            rows = conn.execute(text(f"SELECT r.*, {way_back_key_sql(table, 'r')} AS k FROM agdref.{table} r"
+                                     " WHERE r.num_etranger = :n"), {"n": NUMBER}).mappings().all()
+            assert [r["k"] for r in rows] == [way_back_key(table, dict(r)) for r in rows] and rows
+    reader = SnapshotReader(psycopg2_dsn(chain.environment["AGDREF_DATABASE_URL"]))
+    _, cursor = reader.reading()
+    with cursor:
+        rows, _ = read_range(cursor, KeyRange("load", 0, 1, None, None))
+    reader.close()
+    assert not any(rows.values()), "the initial load reads no mirrored row"
