@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from cli import demo_way_back
 from cli.processes import Background
 from common.db import engine
 from common.retry import retrying
@@ -45,6 +46,7 @@ def stop() -> None:
     """Stop the demo's web application, connector and worker, then Kafka and PostgreSQL."""
     for process in (WEB, WORKER, CONNECTOR):
         process.stop()
+    demo_way_back.stop()
     p = profile("demo")
     kafka.stop(p)
     postgres.stop(p)
@@ -77,9 +79,12 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     agdref_db = engine(settings.agdref_database_url)
     anef_db = engine(settings.anef_database_url)
     source.drop(agdref_db, settings.publication, settings.replication_slot)
+    demo_way_back.reset(settings, anef_db)
     reset_all(settings.agdref_database_url, settings.anef_database_url)
     init_all(settings.agdref_database_url, settings.anef_database_url)
     _delete_topics_and_group(settings.kafka_bootstrap_servers, settings.worker_id, settings.kafka_topic_prefix)
+    _delete_topics_and_group(settings.kafka_bootstrap_servers, f"{settings.worker_id}-way-back",
+                             settings.kafka_topic_prefix)
     ensure_declared(settings.kafka_bootstrap_servers, topics.owned_by(settings.topics(), topics.CONNECTOR))
 
     console.print("[bold]3. connector and worker[/] (background, logs in .cache/demo/)")
@@ -123,7 +128,10 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print("[green]ANEF holds every seeded dossier with the values the rules give; "
                   "every other one is parked with its reason.[/]")
 
-    console.print("[bold]7. the nightly reconciliation[/] (fingerprints in both databases, then the suspects)")
+    console.print("[bold]7. the way back[/]: a decision taken in ANEF reaches AGDREF in the legacy's form")
+    demo_way_back.show(console, settings, agdref_db, anef_db)
+
+    console.print("[bold]8. the nightly reconciliation[/] (fingerprints in both databases, then the suspects)")
     summary = Reconciler(agdref_db, anef_db, PipelinePosition(settings, agdref_db, anef_db),
                          lambda what: console.print(f"  {what}")).run(Options(max_wait_seconds=60))
     with anef_db.connect() as conn:
@@ -134,7 +142,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print(f"  rights ledger (AGDREF read without the mapping): {summary.rights.documents:,} rights-carrying "
                   f"rows, {summary.rights.at_risk():,} persons with a right at risk")
 
-    console.print("[bold]8. go/no-go[/], evaluated at the end of the nightly run, and the evidence chain")
+    console.print("[bold]9. go/no-go[/], evaluated at the end of the nightly run, and the evidence chain")
     from evidence import store as evidence
     from operations.gonogo_commands import evaluate_and_show
 
@@ -146,7 +154,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
     console.print(f"  evidence chain verified: {chain.records} records (runs, criteria, verdicts), head {chain.head[:16]}…"
                   " (`agdref-anef evidence verify`, `agdref-anef evidence export --out DIR`)")
 
-    console.print("[bold]9. the web application[/] (streams, reconciliation, go/no-go)")
+    console.print("[bold]10. the web application[/] (streams, reconciliation, go/no-go)")
     login = _start_web(anef_db, settings)
     agdref_db.dispose()
     anef_db.dispose()

@@ -192,19 +192,21 @@ def _plan_form(cur, plan: _Plan, form: LegacyForm, previous: dict[tuple[str, str
 
 def _upsert(cur, number: str, form: LegacyForm, table: str, key: str, row: dict[str, Any],
             record: dict[str, Any] | None) -> int:
-    """Write one legacy row (nothing when it is already as ANEF says) and record its fingerprint."""
+    """Write one legacy row and record its fingerprint; nothing when AGDREF already holds it as
+    ANEF says (checked in ``_plan_form``: what is stored is what the way back last wrote)."""
+    if record is not None and record["digest"] == digest(row):
+        return 0
     columns = list(row)
     keys = primary_key_columns(table)
     changes = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
     cur.execute(f"INSERT INTO {SCHEMA}.{table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
                 f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes} RETURNING *", [row[c] for c in columns])
     stored = digest(cur.fetchone())
-    if record is not None and record["digest"] == stored:
-        return 0  # the same row again: nothing changed (the update wrote the same values)
+    # clock_timestamp(): the write's own time, late in its transaction (bench.way_back's freshness).
     cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_row (source_table, source_key, numero_etranger, anef_table,"
-                " anef_key, digest) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source_table, source_key)"
-                " DO UPDATE SET digest = excluded.digest, written_at = now()",
-                (table, key, number, form.table, form.key, stored))
+                " anef_key, digest, written_at) VALUES (%s, %s, %s, %s, %s, %s, clock_timestamp())"
+                " ON CONFLICT (source_table, source_key) DO UPDATE SET digest = excluded.digest,"
+                " written_at = excluded.written_at", (table, key, number, form.table, form.key, stored))
     return 1
 
 
