@@ -81,15 +81,15 @@ class WayBackWriter:
             self._conn = None
 
     def write(self, numbers: Iterable[str]) -> WrittenBack:
-        """Write back every person of ``numbers``. Raises psycopg2's or SQLAlchemy's
-        ``OperationalError`` when a database cannot be reached (what was committed stays; call again)."""
+        """Write back every person of ``numbers``, in one AGDREF transaction (each person whole).
+        Raises psycopg2's or SQLAlchemy's ``OperationalError`` when a database cannot be reached
+        (nothing of the batch is committed; call again)."""
         result = WrittenBack()
-        for number in sorted(set(numbers)):
-            try:
-                self._write_one(number, result)
-            except psycopg2.OperationalError:
-                self.close()
-                raise
+        try:
+            self._write(sorted(set(numbers)), result)
+        except psycopg2.OperationalError:
+            self.close()
+            raise
         return result
 
     def _session(self):
@@ -106,54 +106,69 @@ class WayBackWriter:
             self._conn = conn
         return self._conn
 
-    def _write_one(self, number: str, result: WrittenBack) -> None:
+    def _write(self, numbers: list[str], result: WrittenBack) -> None:
+        if not numbers:
+            return
         conn = self._session()
         with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('way-back:' || %s))", (number,))
-            plan = _Plan(number)
-            previous = _previous(cur, number)
-            addresses = _address_numbers(cur, number, previous)
-            for table, rows in _anef_rows(self._anef, number).items():
-                for row in rows:
+            # Locks in one order (no deadlock between two workers), taken before ANEF is read.
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('way-back:' || n)) FROM unnest(%s::text[]) AS n"
+                        " ORDER BY n", (numbers,))
+            previous = _previous(cur, numbers)
+            plans, forms = [], []
+            for number, rows in _anef_rows(self._anef, numbers).items():
+                plan = _Plan(number)
+                plans.append(plan)
+                for table, row in rows:
                     try:
-                        form = FORMS[table](row, addresses) if table == "usager" else FORMS[table](row)
+                        forms.append((plan, FORMS[table](row, _address_number(cur, number, previous[number]))
+                                      if table == "usager" else FORMS[table](row)))
                     except NotRepresentable as refused:
                         plan.holds.append(_hold(number, refused.table, refused.key, "not_representable",
                                                 refused.reason, refused.field, refused.detail))
-                        continue
-                    _plan_form(cur, plan, form, previous)
-            for form, table, key, row in plan.writes:
-                result.written += _upsert(cur, number, form, table, key, row, previous.get((table, key)))
-            # What the way back wrote before and ANEF no longer has goes; a row whose ANEF row is
-            # held now stays as it was (held is not removed).
-            written = {(t, k) for _, t, k, _ in plan.writes}
-            held = {(h["anef_table"], h["anef_key"]) for h in plan.holds}
-            for (table, key), record in previous.items():
-                if (table, key) not in written and (record["anef_table"], record["anef_key"]) not in held:
-                    result.deleted += _delete(cur, plan, table, key, record)
-            _replace_lists(cur, number, plan)
-        result.persons += 1
-        result.held += len(plan.holds)
-        result.losses += sum(len(f.losses) for f, *_ in plan.writes)
+            current = _current_rows(cur, numbers, [(t, r) for _, f in forms for t, r in f.rows], previous)
+            for plan, form in forms:
+                _plan_form(plan, form, previous[plan.number], current)
+            for plan in plans:
+                record = previous[plan.number]
+                for form, table, key, row in plan.writes:
+                    result.written += _upsert(cur, plan.number, form, table, key, row, record.get((table, key)))
+                # What the way back wrote before and ANEF no longer has goes; a row whose ANEF row
+                # is held now stays as it was (held is not removed).
+                written = {(t, k) for _, t, k, _ in plan.writes}
+                held = {(h["anef_table"], h["anef_key"]) for h in plan.holds}
+                for (table, key), was in record.items():
+                    if (table, key) not in written and (was["anef_table"], was["anef_key"]) not in held:
+                        result.deleted += _delete(cur, plan, table, key, was, current.get((table, key)))
+                result.held += len(plan.holds)
+                result.losses += sum(len(f.losses) for f, *_ in plan.writes)
+            _replace_lists(cur, numbers, plans)
+        result.persons += len(numbers)
 
 
-def _anef_rows(anef: Engine, number: str) -> dict[str, list[Any]]:
-    """The rows ANEF created for ``number``, every table read in one repeatable-read transaction."""
-    found: dict[str, list[Any]] = {}
+def _anef_rows(anef: Engine, numbers: list[str]) -> dict[str, list[tuple[str, Any]]]:
+    """Per number, the rows ANEF created for it (table, model), every table read in one
+    repeatable-read transaction: ANEF's transactions are seen whole."""
+    found: dict[str, list[tuple[str, Any]]] = {n: [] for n in numbers}
     with anef.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         for name in WAY_BACK_TABLES:
             table = anef_tables.metadata.tables[f"{anef_tables.SCHEMA}.{name}"]
-            rows = conn.execute(select(table).where(table.c.numero_etranger == number, table.c.origine == "ANEF"))
-            found[name] = [_MODELS[name].model_validate(dict(r._mapping)) for r in rows]
+            for r in conn.execute(select(table).where(table.c.numero_etranger.in_(numbers), table.c.origine == "ANEF")):
+                row = _MODELS[name].model_validate(dict(r._mapping))
+                found[row.numero_etranger].append((name, row))
     return found
 
 
-def _previous(cur, number: str) -> dict[tuple[str, str], dict[str, Any]]:
-    cur.execute(f"SELECT * FROM {CONTROL_SCHEMA}.way_back_row WHERE numero_etranger = %s", (number,))
-    return {(r["source_table"], r["source_key"]): r for r in cur.fetchall()}
+def _previous(cur, numbers: list[str]) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """Per number, the legacy rows the way back wrote for it, with their fingerprints."""
+    found: dict[str, dict[tuple[str, str], dict[str, Any]]] = {n: {} for n in numbers}
+    cur.execute(f"SELECT * FROM {CONTROL_SCHEMA}.way_back_row WHERE numero_etranger = ANY(%s)", (numbers,))
+    for r in cur.fetchall():
+        found[r["numero_etranger"]][(r["source_table"], r["source_key"])] = r
+    return found
 
 
-def _address_numbers(cur, number: str, previous: dict[tuple[str, str], dict[str, Any]]) -> int:
+def _address_number(cur, number: str, previous: dict[tuple[str, str], dict[str, Any]]) -> int:
     """The order number of the way back's address row: the one it wrote before, else the next
     after AGDREF's highest (the current address is the highest ``num_ordre``)."""
     for table, key in previous:
@@ -163,25 +178,41 @@ def _address_numbers(cur, number: str, previous: dict[tuple[str, str], dict[str,
     return int(cur.fetchone()["n"])
 
 
-def _current(cur, table: str, row: dict[str, Any]) -> dict[str, Any] | None:
-    keys = primary_key_columns(table)
-    cur.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE {' AND '.join(f'{k} = %s' for k in keys)} FOR UPDATE",
-                [row[k] for k in keys])
-    return cur.fetchone()
+def _current_rows(cur, numbers: list[str], planned: list[tuple[str, dict[str, Any]]],
+                  previous: dict[str, dict[tuple[str, str], dict[str, Any]]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """What AGDREF holds, locked, under every key the batch may write or delete: (table, key) → row."""
+    keys: dict[str, set[str]] = {}
+    for table, row in planned:
+        keys.setdefault(table, set()).add(way_back_key(table, row))
+    for record in previous.values():
+        for table, key in record:
+            keys.setdefault(table, set()).add(key)
+    found = {}
+    for table, wanted in keys.items():
+        if table == "adresse":  # two-column key: by holder, then matched
+            cur.execute(f"SELECT * FROM {SCHEMA}.adresse WHERE num_etranger = ANY(%s::bpchar[]) FOR UPDATE", (numbers,))
+        else:
+            [column] = primary_key_columns(table)
+            cur.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE {column} = ANY(%s::bpchar[]) FOR UPDATE", (sorted(wanted),))
+        for row in cur.fetchall():
+            key = way_back_key(table, row)
+            if key in wanted:
+                found[(table, key)] = row
+    return found
 
 
-def _plan_form(cur, plan: _Plan, form: LegacyForm, previous: dict[tuple[str, str], dict[str, Any]]) -> None:
+def _plan_form(plan: _Plan, form: LegacyForm, previous: dict[tuple[str, str], dict[str, Any]],
+               current: dict[tuple[str, str], dict[str, Any]]) -> None:
     """Every row of the form written, or the whole form held when AGDREF holds one of its rows
     otherwise than the way back left it."""
     rows = [(table, way_back_key(table, row), row) for table, row in form.rows]
-    for table, key, row in rows:
-        current = _current(cur, table, row)
-        record = previous.get((table, key))
-        if current is None and record is None:
+    for table, key, _ in rows:
+        stored, record = current.get((table, key)), previous.get((table, key))
+        if stored is None and record is None:
             continue
         if record is None:
             reason = Why.CLE_PRISE_DANS_AGDREF
-        elif current is None or digest(current) != record["digest"]:
+        elif stored is None or digest(stored) != record["digest"]:
             reason = Why.MODIFIEE_DANS_AGDREF
         else:
             continue
@@ -210,15 +241,14 @@ def _upsert(cur, number: str, form: LegacyForm, table: str, key: str, row: dict[
     return 1
 
 
-def _delete(cur, plan: _Plan, table: str, key: str, record: dict[str, Any]) -> int:
+def _delete(cur, plan: _Plan, table: str, key: str, record: dict[str, Any], stored: dict[str, Any] | None) -> int:
     """A row the way back wrote that ANEF no longer has: deleted, unless the legacy changed it since."""
-    values = dict(zip(primary_key_columns(table), key.split("|")))
-    current = _current(cur, table, values)
-    if current is not None and digest(current) != record["digest"]:
+    if stored is not None and digest(stored) != record["digest"]:
         plan.holds.append(_hold(plan.number, record["anef_table"], record["anef_key"], "conflict",
                                 Why.MODIFIEE_DANS_AGDREF, table, "removed in ANEF, changed in AGDREF since"))
         return 0
     keys = primary_key_columns(table)
+    values = dict(zip(keys, key.split("|")))
     cur.execute(f"DELETE FROM {SCHEMA}.{table} WHERE {' AND '.join(f'{k} = %s' for k in keys)}",
                 [values[k] for k in keys])
     cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.way_back_row WHERE source_table = %s AND source_key = %s", (table, key))
@@ -231,16 +261,20 @@ def _hold(number: str, anef_table: str, anef_key: str, kind: str, reason: Why, f
                 field=field_name, detail=detail)
 
 
-def _replace_lists(cur, number: str, plan: _Plan) -> None:
-    """What is held and what was lost for this person, as of this write (replaced whole)."""
+def _replace_lists(cur, numbers: list[str], plans: list[_Plan]) -> None:
+    """What is held and what was lost for these persons, as of this write (replaced whole)."""
     for table in ("way_back_hold", "way_back_loss"):
-        cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.{table} WHERE numero_etranger = %s", (number,))
-    for hold in plan.holds:
-        cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_hold (anef_table, anef_key, numero_etranger, kind, reason,"
-                    " field, detail) VALUES (%(anef_table)s, %(anef_key)s, %(numero_etranger)s, %(kind)s, %(reason)s,"
-                    " %(field)s, %(detail)s) ON CONFLICT DO NOTHING", hold)
-    for form, *_ in plan.writes:
-        for loss in form.losses:
-            cur.execute(f"INSERT INTO {CONTROL_SCHEMA}.way_back_loss (anef_table, anef_key, field, numero_etranger,"
-                        " reason, detail) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        (loss.table, loss.key, loss.field, number, loss.reason.value, loss.detail))
+        cur.execute(f"DELETE FROM {CONTROL_SCHEMA}.{table} WHERE numero_etranger = ANY(%s)", (numbers,))
+    holds = [h for plan in plans for h in plan.holds]
+    if holds:
+        psycopg2.extras.execute_values(
+            cur, f"INSERT INTO {CONTROL_SCHEMA}.way_back_hold (anef_table, anef_key, numero_etranger, kind, reason,"
+            " field, detail) VALUES %s ON CONFLICT DO NOTHING",
+            [(h["anef_table"], h["anef_key"], h["numero_etranger"], h["kind"], h["reason"], h["field"], h["detail"])
+             for h in holds])
+    losses = [(loss.table, loss.key, loss.field, plan.number, loss.reason.value, loss.detail)
+              for plan in plans for form, *_ in plan.writes for loss in form.losses]
+    if losses:
+        psycopg2.extras.execute_values(
+            cur, f"INSERT INTO {CONTROL_SCHEMA}.way_back_loss (anef_table, anef_key, field, numero_etranger, reason,"
+            " detail) VALUES %s ON CONFLICT DO NOTHING", losses)
