@@ -32,6 +32,7 @@ class Status:
     throughput: dict[str, float | None] = field(default_factory=dict)
     anef: dict[str, Any] = field(default_factory=dict)               # parked by reason, conflicts, waiting
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    way_back: dict[str, Any] = field(default_factory=dict)           # ANEF → AGDREF (issue 18)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +64,34 @@ def _connector(agdref: Engine, settings: Settings) -> dict:
         "last_event_age_seconds": round(float(state[2]), 1) if state and state[2] is not None else None,
         "snapshots": [{"table": p.table, "rows_read": p.rows_read, "estimate": p.estimate, "done": p.done}
                       for p in snapshots],
+    }
+
+
+def _way_back(agdref: Engine, anef: Engine, settings: Settings) -> dict:
+    """The way back: its capture's slot on ANEF, its worker's lag, what it wrote, held and lost."""
+    from connectors import source
+    from schemas.topics import WAY_BACK_TABLES
+
+    slot = source.slot_state(anef, settings.way_back_slot)
+    if not slot.exists:
+        return {"slot_exists": False}
+    with anef.connect() as conn:
+        captured = conn.execute(text("SELECT extract(epoch FROM now() - last_commit_at) FROM migration.capture_state"
+                                     " WHERE slot = :s"), {"s": settings.way_back_slot}).scalar()
+    with agdref.connect() as conn:
+        written, last = conn.execute(text("SELECT count(*), extract(epoch FROM now() - max(written_at))"
+                                          " FROM agdref_anef.way_back_row")).one()
+        held = dict(conn.execute(text("SELECT reason, count(*) FROM agdref_anef.way_back_hold GROUP BY 1")).all())
+        losses = conn.execute(text("SELECT count(*) FROM agdref_anef.way_back_loss")).scalar_one()
+    topics = [topic_name(settings.kafka_topic_prefix, t, "anef") for t in WAY_BACK_TABLES]
+    ends = end_offsets(settings.kafka_bootstrap_servers, topics)
+    committed = committed_offsets(settings.kafka_bootstrap_servers, f"{settings.worker_id}-way-back")
+    return {
+        "slot_exists": True, "slot": slot.name, "slot_active": slot.active, "slot_lag_bytes": slot.lag_bytes,
+        "last_event_age_seconds": None if captured is None else round(float(captured), 1),
+        "lag": sum(max(0, end - (committed.get(tp) or 0)) for tp, end in ends.items()),
+        "rows_written": int(written), "last_written_age_seconds": None if last is None else round(float(last), 1),
+        "held_by_reason": held, "losses": int(losses),
     }
 
 
@@ -154,13 +183,15 @@ def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str | 
     answer in time is listed in ``problems`` and its facts stay empty (never zero)."""
     now = Status(time.time())
     sources: dict[str, Callable[[], Any]] = {"connector": lambda: _connector(agdref, settings),
-                                             "kafka": lambda: _partitions(settings), "anef": lambda: _anef(anef)}
+                                             "kafka": lambda: _partitions(settings), "anef": lambda: _anef(anef),
+                                             "way back": lambda: _way_back(agdref, anef, settings)}
     if metrics_url:
         sources["worker metrics"] = lambda: _worker(metrics_url)[0]
     found, now.problems = _bounded(sources, seconds)
     now.connector = found.get("connector", {})
     now.partitions = found.get("kafka", [])
     now.anef, now.reconciliation = found.get("anef", ({}, {}))
+    now.way_back = found.get("way back", {})
     if metrics_url:
         now.worker = found.get("worker metrics", {"reachable": False, "url": metrics_url})
         if "worker metrics" in found and not now.worker["reachable"]:

@@ -49,6 +49,19 @@ def render(status: Status) -> Group:
         lag.add_row(p["topic"], str(p["partition"]), f"{p['end']:,}", "-" if p["committed"] is None else f"{p['committed']:,}",
                     f"{p['lag']:,}")
     parts = [overview, lag]
+    b = status.way_back
+    if b:
+        back = Table("", "", title="ANEF → AGDREF (the way back)", show_header=False)
+        back.add_row("capture slot", "absent (not deployed)" if not b["slot_exists"] else
+                     f"{b['slot']} {'active' if b['slot_active'] else 'INACTIVE'}, {b['slot_lag_bytes']:,} bytes behind")
+        if b["slot_exists"]:
+            back.add_row("last ANEF change captured", _seconds(b["last_event_age_seconds"]) + " ago")
+            back.add_row("worker lag (messages)", f"{b['lag']:,}")
+            back.add_row("legacy rows written back", f"{b['rows_written']:,}, the last "
+                         + _seconds(b["last_written_age_seconds"]) + " ago")
+            back.add_row("held", ", ".join(f"{k} {v:,}" for k, v in b["held_by_reason"].items()) or "none")
+            back.add_row("fields carried with a loss", f"{b['losses']:,}")
+        parts.append(back)
     if status.problems:
         parts.append("[red]" + "\n".join(status.problems) + "[/red]")
     return Group(*parts)

@@ -15,7 +15,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 def test_every_kubernetes_manifest_passes_kubeconform_strict():
     done = validators.validate_manifests()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Invalid: 0, Errors: 0" in done.stdout and "Valid: 27" in done.stdout
+    assert "Invalid: 0, Errors: 0" in done.stdout and "Valid: 34" in done.stdout
 
 
 def test_kubeconform_refuses_an_unknown_field_and_strimzis_removed_api(tmp_path: Path):

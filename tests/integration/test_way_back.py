@@ -2,6 +2,7 @@
 never comes back to ANEF, never overwrites the legacy application, and survives kill -9."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -161,6 +162,10 @@ def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_whe
     assert "titre" in done.stdout and "1 / 1" in done.stdout and "rollback possible" in done.stdout
     assert _rollback_check(chain, "13").returncode == 0, "nothing ANEF decided in the 13: nothing to miss"
     _the_mirror_is_read_as_anefs_not_as_the_legacys(chain)
+    shown = subprocess.run([sys.executable, "-m", "cli", "status", "--json"], env={**os.environ, **chain.environment},
+                           capture_output=True, text=True, timeout=60)
+    back = json.loads(shown.stdout)["way_back"]
+    assert back["slot_active"] and back["rows_written"] == 6 and back["held_by_reason"] == {}, back
 
     with chain.agdref.begin() as conn:  # an ANEF-native permit removed from AGDREF
         conn.execute(text("DELETE FROM agdref.titre WHERE num_titre = 'T000000042'"))
