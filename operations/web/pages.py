@@ -265,6 +265,7 @@ def decide(ident: int, action: str, request: Request, reason: str = Form(...), c
 @router.get("/gonogo")
 def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(require("viewer"))) -> HTMLResponse:
     from evidence import store as evidence
+    from reconciliation import rollback_check
     from schemas.referentials import departments
 
     data = api.gonogo(request, viewer)
@@ -275,7 +276,11 @@ def gonogo(request: Request, scope: str = COUNTRY, viewer: User = Depends(requir
 
     nights = criterion_nights(context(request).anef, scope)
     trends = {name: (values, trend(name, values)) for name, values in nights.items()}
+    # Beside the verdict (issue 18): could this prefecture be switched back to AGDREF today?
+    rollback = rollback_check.check(context(request).agdref, context(request).anef, scope) \
+        if scope in departments() else None
     return page(request, "gonogo.html", viewer, verdicts=data["verdicts"], criteria=data["criteria"], scope=scope,
+                rollback=rollback,
                 history=api.history(scope, request, viewer), chain=chain, trends=trends,
                 explain=lambda c: explain(Criterion(**{k: c[k] for k in Criterion.__dataclass_fields__})),
                 names={code: d.nom for code, d in departments().items()} | {"undetermined": "prefecture undetermined"})

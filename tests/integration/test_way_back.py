@@ -197,3 +197,15 @@ def _the_mirror_is_read_as_anefs_not_as_the_legacys(chain: Chain) -> None:
         rows, _ = read_range(cursor, KeyRange("load", 0, 1, None, None))
     reader.close()
     assert not any(rows.values()), "the initial load reads no mirrored row"
+
+
+def test_the_go_no_go_page_shows_the_roll_back_check_beside_the_verdict(chain: Chain, app):
+    from tests.integration.web_client import login
+
+    with chain.anef.begin() as conn:  # ANEF issued a permit in the 75; nothing wrote it back
+        conn.execute(insert(usager), [person(NUMBER)])
+        conn.execute(insert(titre), [permit("T000000042", NUMBER)])
+    login(app, "viewer")
+    page = app.get("/gonogo?scope=75").text
+    assert "rollback NOT possible" in page and "titre T000000042: absent" in page
+    assert "rollback possible" in app.get("/gonogo?scope=13").text
