@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     replication_slot: str = Field("agdref_anef", description="Logical replication slot on AGDREF.")
     publication: str = Field("agdref_anef", description="Publication covering the AGDREF tables.")
     way_back_slot: str = Field("agdref_anef_way_back", description="Logical replication slot on ANEF (the way back).")
+    way_back_metrics_port: int = Field(9110, ge=0, description="Prometheus /metrics of the way-back worker (0: off).")
     way_back_publication: str = Field(
         "agdref_anef_way_back", description="Publication of ANEF's own rows (origine = 'ANEF') for the way back.")
 

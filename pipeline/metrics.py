@@ -30,6 +30,14 @@ LOAD_RANGES = Counter("agdref_anef_load_ranges_total", "Initial-load key ranges 
                       "(written; already: written before, handed out again).", ["outcome"])
 LOAD_PERSONS = Counter("agdref_anef_load_persons_total", "Persons read by the initial load, per path "
                        "(mapped: written from memory; deferred: left to the rebuild).", ["path"])
+# The way back (issue 18), served by `agdref-anef way-back worker` on ``WAY_BACK_METRICS_PORT``.
+WAY_BACK_ROWS = Counter("agdref_anef_way_back_rows_total", "The way back's work: legacy rows written or deleted in "
+                        "AGDREF, ANEF rows held (conflict, not representable), fields carried with a loss.", ["outcome"])
+WAY_BACK_FRESHNESS = Histogram("agdref_anef_way_back_freshness_seconds", "AGDREF commit of the way back minus the "
+                               "ANEF commit of the change that named the person.",
+                               buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30,
+                                        60, 300, 3600))
+
 CONSUMER_LAG = Gauge("agdref_anef_consumer_lag", "Messages not yet processed, per assigned partition.",
                      ["topic", "partition"])
 
@@ -60,3 +68,13 @@ def observe_rebuilt(result) -> None:
         DOSSIERS.labels(outcome).inc(getattr(result, outcome))
     for waited in result.waited:
         FRESHNESS.observe(max(0.0, waited))
+
+
+def observe_written_back(written, committed_ms: list[int], at: float) -> None:
+    """One way-back transaction committed at ``at`` (epoch seconds): its counts, and for each
+    change that named one of its persons the delay from the ANEF commit."""
+    for outcome in ("written", "deleted", "held", "losses"):
+        WAY_BACK_ROWS.labels(outcome).inc(getattr(written, outcome))
+    for ms in committed_ms:
+        WAY_BACK_FRESHNESS.observe(max(0.0, at - ms / 1000))
+

@@ -10,6 +10,7 @@ only after its persons are committed in AGDREF.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import faust
@@ -20,6 +21,7 @@ import sqlalchemy.exc
 from common.db import engine
 from common.log import get_logger
 from common.settings import Settings
+from pipeline import metrics
 from pipeline.actions import DeadLetter, Origin
 from pipeline.app import RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, _exit_without_ack, _send_dead_letter
 from pipeline.way_back_writer import WayBackWriter, WrittenBack
@@ -33,12 +35,12 @@ BATCH_EVENTS = 500
 BATCH_SECONDS = 0.05
 
 
-def holder(value: bytes) -> str:
-    """The foreigner number a captured ANEF change is about. Raises ValueError, KeyError or
-    TypeError when the message is not a change event of an ANEF row."""
+def holder(value: bytes) -> tuple[str, int]:
+    """The foreigner number a captured ANEF change is about, and its ANEF commit time (ms). Raises
+    ValueError, KeyError or TypeError when the message is not a change event of an ANEF row."""
     event = orjson.loads(value)
     row = event.get("after") or event.get("before")
-    return str(row["numero_etranger"]).strip()
+    return str(row["numero_etranger"]).strip(), int(event["source"]["ts_ms"])
 
 
 def create_way_back_app(settings: Settings) -> faust.App:
@@ -65,18 +67,23 @@ def create_way_back_app(settings: Settings) -> faust.App:
     async def write_back(stream):
         async for events in stream.take_events(BATCH_EVENTS, within=BATCH_SECONDS):
             numbers: set[str] = set()
+            committed: list[int] = []
             for event in events:
                 message = event.message
                 if message.value is None:
                     continue  # the tombstone after a delete: the delete itself named the person
                 try:
-                    numbers.add(holder(message.value))
+                    number, at_ms = holder(message.value)
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     await _send_dead_letter(dead_letters, DeadLetter(
                         Origin(message.topic, message.partition, message.offset), Reason.EVENEMENT_ILLISIBLE,
                         f"way back: {type(exc).__name__}: {exc}", message.key, message.value))
+                    continue
+                numbers.add(number)
+                committed.append(at_ms)
             if numbers:
                 written = await _until_written(writer, numbers)
+                metrics.observe_written_back(written, committed, time.time())
                 log.info("way_back.written", persons=written.persons, rows=written.written, deleted=written.deleted,
                          held=written.held, losses=written.losses)
 

@@ -25,5 +25,9 @@ def worker(loglevel: str) -> None:
     ensure_declared(settings.kafka_bootstrap_servers, owned_by(declared, WAY_BACK) + owned_by(declared, WORKER))
     from faust.worker import Worker
 
+    from pipeline import metrics
+
+    metrics.serve(settings.way_back_metrics_port, settings.worker_metrics_host)
+
     Worker(create_way_back_app(settings), loglevel=loglevel, redirect_stdouts=False,
            override_logging=False).execute_from_commandline()

@@ -50,6 +50,7 @@ class Chain:
             "PUBLICATION": self.name,
             "WAY_BACK_SLOT": f"{self.name}_back",
             "WAY_BACK_PUBLICATION": f"{self.name}_back",
+            "WAY_BACK_METRICS_PORT": "0",
             "WORKER_ID": f"worker-{self.name}",
             "SINK_BATCH_SECONDS": "0.05",
             "SNAPSHOT_SETTLE_SECONDS": "0.5",

@@ -11,18 +11,20 @@ import time
 
 from sqlalchemy import Engine, insert, select, text, update
 
+from common import prometheus_text
 from connectors import source
 from schemas import agdref_tables as legacy
 from schemas.anef_tables import attestation, demande, legacy_row, mesure_eloignement, titre, usager
 from tests.integration.anef_native import application, measure, permit, person, receipt
-from tests.integration.conftest import Chain, wait_for
+from tests.integration.conftest import Chain, free_port, scrape, wait_for
 
 NUMBER = "0000000042"
 
 
-def _start_way_back(chain: Chain) -> None:
+def _start_way_back(chain: Chain, metrics_port: int = 0) -> None:
     chain.process("way-back").start("connector", "way-back", env=chain.environment)
-    chain.process("way-back-worker").start("way-back", "worker", env=chain.environment)
+    chain.process("way-back-worker").start("way-back", "worker",
+                                           env={**chain.environment, "WAY_BACK_METRICS_PORT": str(metrics_port)})
     wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").active, 60, "the way back's slot")
 
 
@@ -45,7 +47,8 @@ def _scalar(db: Engine, statement):
 def test_an_application_filed_and_decided_in_anef_reaches_agdref_in_legacy_form_and_never_comes_back(chain: Chain):
     chain.start_connector_past_its_snapshot()
     chain.process("worker").start("worker", env=chain.environment)
-    _start_way_back(chain)
+    port = free_port()
+    _start_way_back(chain, port)
     with chain.anef.begin() as conn:  # warm-up: the way back's group has formed once this is through
         conn.execute(insert(usager), [person("0000000041")])
     wait_for(lambda: _in_agdref(chain, legacy.etranger, legacy.etranger.c.num_etranger == "0000000041"), 90,
@@ -64,6 +67,9 @@ def test_an_application_filed_and_decided_in_anef_reaches_agdref_in_legacy_form_
     wait_for(lambda: _in_agdref(chain, legacy.titre, legacy.titre.c.num_titre == "T000000042"), 2,
              "the decision in AGDREF within 2 s")
     assert time.monotonic() - decided <= 2.0
+    page = scrape(port)  # the way back's own metrics: rows written, freshness from ANEF's commit
+    assert prometheus_text.total(page, "agdref_anef_way_back_rows_total") >= 5
+    assert prometheus_text.total(page, "agdref_anef_way_back_freshness_seconds_count") >= 4
     [filed] = _legacy(chain.agdref, legacy.demande, legacy.demande.c.num_demande == "D00000000042")
     assert (filed["decision"], filed["code_mouvement"], filed["type_titre"], filed["code_dept"],
             filed["date_depot"]) == ("F", "PR", "CST", "013", "20260502")
