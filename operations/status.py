@@ -192,6 +192,8 @@ def gather(settings: Settings, agdref: Engine, anef: Engine, metrics_url: str | 
     now.partitions = found.get("kafka", [])
     now.anef, now.reconciliation = found.get("anef", ({}, {}))
     now.way_back = found.get("way back", {})
+    if len(now.problems) > 1:  # the way back reads ANEF, AGDREF and Kafka: name the source that is down, once
+        now.problems = [p for p in now.problems if not p.startswith("way back: ")]
     if metrics_url:
         now.worker = found.get("worker metrics", {"reachable": False, "url": metrics_url})
         if "worker metrics" in found and not now.worker["reachable"]:

@@ -120,7 +120,7 @@ def _forward(forms: list[LegacyForm]) -> anef.Dossier:
     return outcome.dossier
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(legacy_dossiers())
 def test_INV2_forward_of_inverse_gives_back_every_anef_native_row_the_forward_mapping_can_make(legacy):
     mapped = map_dossier(legacy, CHANGED_AT, TODAY)
