@@ -28,8 +28,9 @@ from common.kafka_admin import ensure_declared, read_to_end
 from common.settings import Settings
 from connectors import source, way_back_source
 from infra.profile import profile
+from pipeline.way_back_writer import drop_origins
 from schemas.envelope import ChangeEvent, topic_name
-from schemas.topics import WAY_BACK, WAY_BACK_TABLES, owned_by
+from schemas.topics import WAY_BACK, WAY_BACK_ORIGIN, WAY_BACK_TABLES, owned_by
 
 SCRIPTS = Path(__file__).parent / "pgbench_anef"
 
@@ -111,6 +112,7 @@ def main() -> None:
                 {"t": started})}
         latencies = sorted(written[k] - anef_commits[k] for k in written if k in anef_commits)
         way_back_source.drop(anef, name, name)
+        drop_origins(agdref, f"{WAY_BACK_ORIGIN}:worker-{name}")
     print(f"\n{played:,} ANEF-native transactions in {args.seconds} s ({played / args.seconds:.1f}/s asked "
           f"{args.rate}/s), {len(latencies):,} rows measured in AGDREF, logs in {folder}")
 

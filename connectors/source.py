@@ -43,7 +43,7 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
     versions.upgrade(db, "agdref")  # the control schema, at the version db init would make
     qualified = [f"{SCHEMA}.{t}" for t in tables] + [f"{CONTROL_SCHEMA}.{SIGNAL_TABLE}"]
     with db.begin() as conn:
-        for table in _without_full_identity(conn, tables):
+        for table in without_full_identity(conn, SCHEMA, tables):
             conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:
             conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {", ".join(qualified)}'))
@@ -52,6 +52,11 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
                 text("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = :p"), {"p": publication})}
             for table in sorted(set(qualified) - present):
                 conn.execute(text(f'ALTER PUBLICATION "{publication}" ADD TABLE {table}'))
+    return create_slot(db, slot)
+
+
+def create_slot(db: Engine, slot: str) -> bool:
+    """The pgoutput slot, when missing; True when it was created now (it streams from this point)."""
     with db.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first() is None:
             conn.execute(text("SELECT pg_create_logical_replication_slot(:s, 'pgoutput')"), {"s": slot})
@@ -59,7 +64,7 @@ def prepare(db: Engine, publication: str, slot: str, tables: tuple[str, ...] = C
     return False
 
 
-def _without_full_identity(conn, tables: tuple[str, ...]) -> list[str]:
+def without_full_identity(conn, schema: str, tables: tuple[str, ...]) -> list[str]:
     """The captured tables not yet ``REPLICA IDENTITY FULL``: only those are altered.
 
     ALTER TABLE takes an ACCESS EXCLUSIVE lock even when nothing changes. Taken on every start,
@@ -68,7 +73,7 @@ def _without_full_identity(conn, tables: tuple[str, ...]) -> list[str]:
     connector restarted under load exited with ``deadlock detected`` (or killed a legacy write)."""
     full = {r.relname for r in conn.execute(text(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = :schema AND c.relreplident = 'f'"), {"schema": SCHEMA})}
+        "WHERE n.nspname = :schema AND c.relreplident = 'f'"), {"schema": schema})}
     return [t for t in tables if t not in full]
 
 

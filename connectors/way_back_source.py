@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from connectors.log_stream import CapturedSide
+from connectors.source import create_slot, without_full_identity
 from connectors.source import drop as drop_source
 from schemas.anef_tables import BOOKKEEPING_SCHEMA, SCHEMA, primary_key_columns
 from schemas.topics import WAY_BACK_TABLES, way_back_heartbeat_topic, way_back_transaction_topic
@@ -35,20 +36,12 @@ def prepare(db: Engine, publication: str, slot: str) -> bool:
 
     versions.upgrade(db, "anef")  # migration.capture_state
     with db.begin() as conn:
-        full = {r.relname for r in conn.execute(text(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = :schema AND c.relreplident = 'f'"), {"schema": SCHEMA})}
-        for table in WAY_BACK_TABLES:
-            if table not in full:
-                conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
+        for table in without_full_identity(conn, SCHEMA, WAY_BACK_TABLES):
+            conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} REPLICA IDENTITY FULL"))
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:
             tables = ", ".join(f"{SCHEMA}.{t} WHERE {ROW_FILTER}" for t in WAY_BACK_TABLES)
             conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {tables}'))
-    with db.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :s"), {"s": slot}).first() is None:
-            conn.execute(text("SELECT pg_create_logical_replication_slot(:s, 'pgoutput')"), {"s": slot})
-            return True
-    return False
+    return create_slot(db, slot)
 
 
 def published_filters(db: Engine, publication: str) -> dict[str, str | None]:

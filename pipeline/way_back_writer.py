@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 import psycopg2
 import psycopg2.extras
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from common.db import psycopg2_dsn
 from common.log import get_logger
@@ -144,6 +144,16 @@ class WayBackWriter:
                 result.losses += sum(len(f.losses) for f, *_ in plan.writes)
             _replace_lists(cur, numbers, plans)
         result.persons += len(numbers)
+
+
+def drop_origins(agdref: Engine, prefix: str) -> None:
+    """Drop the replication origins named ``prefix…`` (a decommissioned worker, a test's): each
+    origin holds one of the server's ``max_replication_slots`` states once used. Raises when one
+    is still in use (its worker is running)."""
+    with agdref.begin() as conn:
+        for name in conn.execute(text("SELECT roname FROM pg_replication_origin WHERE starts_with(roname, :p)"),
+                                 {"p": prefix}).scalars().all():
+            conn.execute(text("SELECT pg_replication_origin_drop(:n)"), {"n": name})
 
 
 def _anef_rows(anef: Engine, numbers: list[str]) -> dict[str, list[tuple[str, Any]]]:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from schemas import vocabularies as v
-from schemas.control_tables import PgLsn
+from schemas.control_tables import position_columns
 
 SCHEMA = "anef"
 BOOKKEEPING_SCHEMA = "migration"
@@ -335,17 +335,9 @@ def primary_key_columns(table_name: str) -> tuple[str, ...]:
     return tuple(str(c.name) for c in metadata.tables[f"{SCHEMA}.{table_name}"].primary_key.columns)
 
 
-capture_state = Table(
-    # Where the way back's capture of ANEF's own rows stands (connectors.way_back_source): the same
-    # shape as AGDREF's connector_state, kept on ANEF's side because that is the database it reads.
-    "capture_state", metadata,
-    Column("slot", Text, primary_key=True),
-    Column("acknowledged_lsn", PgLsn()),
-    Column("last_commit_at", DateTime(timezone=True)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Column("events", BigInteger, nullable=False, server_default=text("0")),
-    schema=BOOKKEEPING_SCHEMA,
-)
+# Where the way back's capture of ANEF's own rows stands (connectors.way_back_source): AGDREF's
+# connector_state's columns, kept on ANEF's side because that is the database it reads.
+capture_state = Table("capture_state", metadata, *position_columns(), schema=BOOKKEEPING_SCHEMA)
 
 load_range = Table(
     # The initial load's key ranges written (pipeline.range_writer): one row per range, committed

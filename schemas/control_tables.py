@@ -49,15 +49,17 @@ snapshot_progress = Table(
     Column("finished_at", DateTime(timezone=True)),
 )
 
-connector_state = Table(
-    # for `status` (lag in seconds) and operators
-    "connector_state", metadata,
-    Column("slot", Text, primary_key=True),
-    Column("acknowledged_lsn", PgLsn()),
-    Column("last_commit_at", DateTime(timezone=True)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Column("events", BigInteger, nullable=False, server_default=text("0")),
-)
+def position_columns() -> list[Column[Any]]:
+    """Where a log stream stands (``connectors.log_stream`` writes them): its slot, the position it
+    acknowledged, the commit time that position reflects, when, and how many events so far. The
+    same columns for AGDREF's connector and for the way back's capture of ANEF."""
+    return [Column("slot", Text, primary_key=True), Column("acknowledged_lsn", PgLsn()),
+            Column("last_commit_at", DateTime(timezone=True)), Column("acknowledged_at", DateTime(timezone=True)),
+            Column("events", BigInteger, nullable=False, server_default=text("0"))]
+
+
+# for `status` (lag in seconds) and operators
+connector_state = Table("connector_state", metadata, *position_columns())
 
 initial_load = Table(
     # Each initial load the connector planned: its ranges' boundaries, fixed when it is planned (a

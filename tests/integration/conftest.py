@@ -233,6 +233,8 @@ def _delete_topics(bootstrap: str, name: str) -> None:
 def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
     from connectors import source, way_back_source
     from infra.database import init_all
+    from pipeline.way_back_writer import drop_origins
+    from schemas.topics import WAY_BACK_ORIGIN
 
     name = "t" + secrets.token_hex(4)
     env = {"AGDREF_DATABASE_URL": infrastructure.database_url(f"agdref_{name}"),
@@ -249,6 +251,7 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
                 print(f"--- {log.name}\n{log.read_text()[-5000:]}")
         source.drop(made.agdref, name, name)
         way_back_source.drop(made.anef, f"{name}_back", f"{name}_back")  # a database with a slot cannot be dropped
+        drop_origins(made.agdref, f"{WAY_BACK_ORIGIN}:worker-{name}")  # each holds one of the server's slot states
         _delete_topics(infrastructure.kafka_bootstrap, name)
         made.agdref.dispose()
         made.anef.dispose()
