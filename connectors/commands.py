@@ -95,7 +95,9 @@ def run(mode: str, interval: float, delete_scan: float, snapshot_mode: str, rang
 
 
 @connector.command("way-back")
-def way_back() -> None:
+@click.option("--publication-only", is_flag=True,
+              help="Create the filtered publication (and the topics) for Debezium, then exit: no slot.")
+def way_back(publication_only: bool) -> None:
     """Stream the rows ANEF created (origine = 'ANEF') into <prefix>.anef.<table>, for the way back
     to AGDREF (issue 18).
 
@@ -110,8 +112,12 @@ def way_back() -> None:
 
     settings = get_settings()
     db = engine(settings.anef_database_url)
-    way_back_source.prepare(db, settings.way_back_publication, settings.way_back_slot)
+    way_back_source.prepare(db, settings.way_back_publication, None if publication_only else settings.way_back_slot)
     ensure_declared(settings.kafka_bootstrap_servers, owned_by(settings.topics(), WAY_BACK))
+    if publication_only:
+        db.dispose()
+        click.echo(f"publication {settings.way_back_publication} ready on ANEF (rows with origine = 'ANEF')")
+        return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

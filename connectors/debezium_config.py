@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 from schemas.agdref_tables import CAPTURED_TABLES, SCHEMA
+from schemas.anef_tables import SCHEMA as ANEF_SCHEMA
 from schemas.control_tables import CONTROL_SCHEMA, SIGNAL_TABLE
-from schemas.topics import CONNECTOR, Topic, owned_by
+from schemas.topics import CONNECTOR, WAY_BACK, WAY_BACK_TABLES, Topic, owned_by
 
 CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
 DEBEZIUM_VERSION = "3.6.1.Final"
@@ -64,13 +65,56 @@ def configuration(source: Source, *, prefix: str, slot: str, publication: str, t
     }
 
 
-def topic_creation(topics: list[Topic]) -> dict[str, str]:
-    """Connect's ``topic.creation`` settings for the connector's declared topics: the legacy
-    tables' as the default group, one group per other shape (the one-partition transaction and
-    heartbeat topics), each naming its topics exactly."""
-    owned = owned_by(topics, CONNECTOR)
+def way_back_configuration(source: Source, *, prefix: str, slot: str, publication: str,
+                           topics: list[Topic]) -> dict[str, str]:
+    """Debezium in place of ``agdref-anef connector way-back`` (issue 18): ANEF's rows with
+    ``origine = 'ANEF'`` into ``<prefix>.anef.<table>``, its transactions into
+    ``<prefix>.anef.transaction``, heartbeats into ``__debezium-heartbeat.anef.<prefix>``: the
+    topics and envelope ours publishes (``tests/integration/test_debezium.py`` compares them)."""
+    return {
+        "connector.class": CONNECTOR_CLASS,
+        "tasks.max": "1",
+        "database.hostname": source.hostname,
+        "database.port": source.port,
+        "database.user": source.user,
+        "database.password": source.password,
+        "database.dbname": source.dbname,
+        "topic.prefix": prefix,
+        "plugin.name": "pgoutput",
+        "slot.name": slot,
+        "publication.name": publication,
+        # The row filter (origine = 'ANEF') is the publication's, which Debezium cannot create:
+        # `agdref-anef connector way-back --publication-only` makes it. Created by Debezium, it
+        # would publish the migration's own rows and echo them back into AGDREF.
+        "publication.autocreate.mode": "disabled",
+        "table.include.list": ",".join(f"{ANEF_SCHEMA}.{t}" for t in WAY_BACK_TABLES),
+        # From the slot's creation, as ours: a snapshot reads whole tables (no row filter applies).
+        "snapshot.mode": "no_data",
+        "topic.transaction": "anef.transaction",
+        # Same topic.prefix as the forward connector (the topics' names need it), so the same JMX
+        # names: without a tag of its own, the second connector of a Connect worker retries its
+        # metrics' registration for a minute, stalled (seen in tests/integration/test_debezium.py).
+        "custom.metric.tags": "capture=way-back",
+        "topic.heartbeat.prefix": "__debezium-heartbeat.anef",
+        "provide.transaction.metadata": "true",
+        "tombstones.on.delete": "true",
+        "heartbeat.interval.ms": "10000",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        **topic_creation(topics, WAY_BACK, ".anef."),
+    }
+
+
+def topic_creation(topics: list[Topic], owner: str = CONNECTOR, tables: str = ".agdref.") -> dict[str, str]:
+    """Connect's ``topic.creation`` settings for a connector's declared topics: the tables' (named
+    ``…<tables>…``) as the default group, one group per other shape (the one-partition
+    transaction and heartbeat topics), each naming its topics exactly."""
+    owned = owned_by(topics, owner)
     shape = lambda t: (t.partitions, t.replication_factor, tuple(sorted(t.configs().items())))  # noqa: E731
-    default = next(t for t in owned if ".agdref." in t.name)
+    default = next(t for t in owned if tables in t.name and not t.name.endswith(".transaction")
+                   and not t.name.startswith("__"))
     found = _group("default", default)
     groups: dict[tuple, list[Topic]] = {}
     for t in owned:

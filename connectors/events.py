@@ -58,11 +58,12 @@ def _days(raw: str) -> int:
 
 
 def _zoned(raw: str) -> str:
-    """A ``timestamptz`` as Debezium's ``io.debezium.time.ZonedTimestamp``: ISO-8601 in UTC, the
-    fraction without its trailing zeros (``2026-06-01T10:00:00.12345Z``)."""
+    """A ``timestamptz`` as Debezium's ``io.debezium.time.ZonedTimestamp``: ISO-8601 in UTC with
+    exactly as many fraction digits as the column's precision, 6 for ANEF's (declared without one):
+    ``2026-06-01T10:00:00.123450Z``, ``…T10:00:00.000000Z`` (Debezium's ``appendFraction(NANO_OF_SECOND,
+    width, width)``; checked against Debezium itself in tests/integration/test_debezium.py)."""
     moment = datetime.fromisoformat(raw).astimezone(UTC)
-    fraction = f".{moment.microsecond:06d}".rstrip("0").rstrip(".")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond:06d}Z"
 
 
 def _text_array(raw: str) -> list[str | None]:

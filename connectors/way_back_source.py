@@ -28,10 +28,11 @@ WAY_BACK_SIDE = CapturedSide(SCHEMA, primary_key_columns, way_back_transaction_t
                              f"{BOOKKEEPING_SCHEMA}.capture_state")
 
 
-def prepare(db: Engine, publication: str, slot: str) -> bool:
+def prepare(db: Engine, publication: str, slot: str | None) -> bool:
     """The bookkeeping tables, the filtered publication and the slot, when missing. Idempotent;
     alters a table only when its replica identity is not FULL yet (the ALTER locks it). Returns
-    True when the slot was created now (it streams from this point: earlier rows are not sent)."""
+    True when the slot was created now (it streams from this point: earlier rows are not sent).
+    ``slot=None``: no slot (Debezium makes its own; a slot nobody reads would hold ANEF's WAL)."""
     from migrations import versions
 
     versions.upgrade(db, "anef")  # migration.capture_state
@@ -41,7 +42,7 @@ def prepare(db: Engine, publication: str, slot: str) -> bool:
         if conn.execute(text("SELECT 1 FROM pg_publication WHERE pubname = :p"), {"p": publication}).first() is None:
             tables = ", ".join(f"{SCHEMA}.{t} WHERE {ROW_FILTER}" for t in WAY_BACK_TABLES)
             conn.execute(text(f'CREATE PUBLICATION "{publication}" FOR TABLE {tables}'))
-    return create_slot(db, slot)
+    return create_slot(db, slot) if slot else False
 
 
 def published_filters(db: Engine, publication: str) -> dict[str, str | None]:

@@ -36,28 +36,38 @@ def ensure_installed() -> None:
             raise MissingToolError(f"could not resolve {pom} with Maven:\n{result.stdout}\n{result.stderr}")
 
 
+def source_of(url: str) -> Source:
+    """How Debezium reaches the database at a SQLAlchemy URL."""
+    found = make_url(url)
+    return Source(found.host or "127.0.0.1", str(found.port or 5432), found.username or "postgres",
+                  found.password or "", found.database or "")
+
+
 def start(folder: Path, *, name: str, agdref_url: str, bootstrap: str, prefix: str, slot: str, rest_port: int,
-          partitions: int = 3, snapshot_mode: str = "initial", publication: str | None = None) -> subprocess.Popen:
+          partitions: int = 3, snapshot_mode: str = "initial", publication: str | None = None,
+          more: dict[str, dict[str, str]] | None = None) -> subprocess.Popen:
     """Start a standalone Connect worker running Debezium against ``agdref_url``, configured by
     ``connectors.debezium_config`` exactly as Compose and Kubernetes deploy it (only the source's
-    address and the topics' replication are local). Does not block until it streams: watch the
-    topics."""
+    address and the topics' replication are local), and the connectors in ``more`` (name →
+    configuration) beside it. Does not block until it streams: watch the topics."""
     ensure_installed()
     folder.mkdir(parents=True, exist_ok=True)
-    url = make_url(agdref_url)
     worker = folder / "worker.properties"
     worker.write_text((DEBEZIUM / "connect-standalone.properties.template").read_text().format(
         bootstrap=bootstrap, offsets=folder / "offsets.dat", plugins=PLUGINS, rest_port=rest_port))
     connector = folder / "connector.properties"
-    source = Source(url.host or "127.0.0.1", str(url.port or 5432), url.username or "postgres", url.password or "",
-                    url.database or "")
     connector.write_text(properties(name, configuration(
-        source, prefix=prefix, slot=slot, publication=publication or slot, topics=declared(prefix, partitions),
-        snapshot_mode=snapshot_mode)))
+        source_of(agdref_url), prefix=prefix, slot=slot, publication=publication or slot,
+        topics=declared(prefix, partitions), snapshot_mode=snapshot_mode)))
+    others = []
+    for other, config in (more or {}).items():
+        others.append(folder / f"{other}.properties")
+        others[-1].write_text(properties(other, config))
     log = open(folder / "connect.log", "ab")
     return subprocess.Popen(
         ["java", "-Xms256m", "-Xmx768m", f"-Dkafka.logs.dir={folder}",
          f"-Dlog4j2.configurationFile=file:{DEPLOY_LOCAL / 'log4j2.properties'}",
-         "-cp", f"{CONNECT_LIBS}/*", "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), str(connector)],
+         "-cp", f"{CONNECT_LIBS}/*", "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), str(connector),
+         *map(str, others)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )

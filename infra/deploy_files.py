@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.debezium_config import Source, configuration
+from connectors.debezium_config import Source, configuration, way_back_configuration
 from infra.profile import PROJECT_ROOT
 from schemas.topics import Topic, declared
 
@@ -41,6 +41,12 @@ class Deployment:
                              topics=self.topics())
 
 
+#: Debezium in place of the way back's capture, on ANEF (Compose's names; the publication is made
+#: by `agdref-anef connector way-back --publication-only`, the slot by Debezium).
+WAY_BACK_PUBLICATION, WAY_BACK_DEBEZIUM_SLOT = "agdref_anef_way_back", "agdref_anef_way_back_debezium"
+ANEF_FROM_COMPOSE = Source("${env:ANEF_DB_HOST}", "${env:ANEF_DB_PORT}", "${env:ANEF_DB_USER}",
+                           "${env:ANEF_DB_PASSWORD}", "anef")
+
 COMPOSE = Deployment("agdref-anef", 12, 1, 1, "agdref_anef_debezium",
                      Source("${env:AGDREF_DB_HOST}", "${env:AGDREF_DB_PORT}", "${env:AGDREF_DB_USER}",
                             "${env:AGDREF_DB_PASSWORD}", "agdref"))
@@ -57,6 +63,9 @@ def rendered() -> dict[Path, str]:
         return "---\n".join(yaml.safe_dump(item, sort_keys=False, width=120) for item in items)
 
     registration = {"name": "agdref-debezium", "config": COMPOSE.debezium()}
+    way_back = {"name": "anef-way-back-debezium", "config": way_back_configuration(
+        ANEF_FROM_COMPOSE, prefix=COMPOSE.prefix, slot=WAY_BACK_DEBEZIUM_SLOT, publication=WAY_BACK_PUBLICATION,
+        topics=COMPOSE.topics())}
     config = KUBERNETES.debezium()
     connector = {
         "apiVersion": STRIMZI_API, "kind": "KafkaConnector",
@@ -70,6 +79,7 @@ def rendered() -> dict[Path, str]:
     } for t in KUBERNETES.topics()]
     return {
         DEPLOY / "debezium" / "agdref-postgres.json": json.dumps(registration, indent=2) + "\n",
+        DEPLOY / "debezium" / "anef-way-back.json": json.dumps(way_back, indent=2) + "\n",
         DEPLOY / "k8s" / "connector.yaml": HEADER.format(source="connectors/debezium_config.py") + documents([connector]),
         DEPLOY / "k8s" / "topics.yaml": HEADER.format(source="schemas/topics.py") + documents(topics),
     }

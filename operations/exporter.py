@@ -23,6 +23,12 @@ CONFLICTS = "agdref_anef_conflicts"
 DIVERGENCES = "agdref_anef_divergences_open"
 LAST_RECONCILIATION = "agdref_anef_last_reconciliation_timestamp_seconds"
 SOURCE_UP = "agdref_anef_exporter_source_up"
+# The way back (ANEF → AGDREF, issue 18): its capture's slot on ANEF, its worker's lag, what it holds.
+WAY_BACK_SLOT_LAG = "agdref_anef_way_back_slot_lag_bytes"
+WAY_BACK_SLOT_ACTIVE = "agdref_anef_way_back_slot_active"
+WAY_BACK_LAG = "agdref_anef_way_back_lag_events"
+WAY_BACK_HELD = "agdref_anef_way_back_held_rows"
+WAY_BACK_LOSSES = "agdref_anef_way_back_losses"
 
 
 class MigrationCollector(Collector):
@@ -33,7 +39,7 @@ class MigrationCollector(Collector):
         status = gather(self._settings, self._agdref, self._anef, metrics_url="")
         up = GaugeMetricFamily(SOURCE_UP, "Whether the exporter could read each source.", labels=["source"])
         failed = {problem.split(":", 1)[0] for problem in status.problems}
-        for source in ("connector", "kafka", "anef"):
+        for source in ("connector", "kafka", "anef", "way back"):
             up.add_metric([source], 0.0 if source in failed else 1.0)
         yield up
         c = status.connector
@@ -49,6 +55,7 @@ class MigrationCollector(Collector):
             yield parked
             yield GaugeMetricFamily(CONFLICTS, "Dossiers held as conflicts.", value=float(status.anef["conflicts"]))
             yield from self._divergences()
+        yield from _way_back(status.way_back)
 
     def _divergences(self) -> Iterator[GaugeMetricFamily]:
         with self._anef.connect() as conn:
@@ -62,3 +69,22 @@ class MigrationCollector(Collector):
         yield family
         if last is not None:
             yield GaugeMetricFamily(LAST_RECONCILIATION, "When the last reconciliation finished.", value=float(last))
+
+
+def _way_back(found: dict) -> Iterator[GaugeMetricFamily]:
+    """Nothing while the way back is not set up (no slot on ANEF): its alerts stay silent."""
+    if not found.get("slot_exists"):
+        return
+    yield GaugeMetricFamily(WAY_BACK_SLOT_LAG, "ANEF WAL bytes the way back's slot has not acknowledged.",
+                            value=float(found["slot_lag_bytes"] or 0))
+    yield GaugeMetricFamily(WAY_BACK_SLOT_ACTIVE, "1 while the way back's capture streams from its slot.",
+                            value=1.0 if found["slot_active"] else 0.0)
+    if "lag" in found:
+        yield GaugeMetricFamily(WAY_BACK_LAG, "ANEF events the way back's worker has not consumed yet.",
+                                value=float(found["lag"]))
+        held = GaugeMetricFamily(WAY_BACK_HELD, "ANEF rows held out of AGDREF, per reason.", labels=["reason"])
+        for reason, count in found["held_by_reason"].items():
+            held.add_metric([reason], float(count))
+        yield held
+        yield GaugeMetricFamily(WAY_BACK_LOSSES, "Fields written back in a lesser form (listed).",
+                                value=float(found["losses"]))

@@ -100,6 +100,7 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     dossiers = [d for d in dossiers if d not in held]
     mapped = [d for d in dossiers if isinstance(d.outcome, DossierMapped)]
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
+    rejected = _anefs_own(rejected, conflicts.created_in_anef(conn, sorted({d.root for d in rejected})))
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
     changed: dict[Table, list[str]] = {}  # rows this write inserted or changed, by table: their digests move
     gone: dict[Table, list[str]] = {}     # rows it deleted: their digests go
@@ -160,6 +161,17 @@ def _deleted(conn: Connection, table: Table, key: str, *where) -> list[str]:
     """Delete the migrated rows (never one ANEF created) ``where`` says; their keys."""
     return list(conn.execute(delete(table).where(*where, table.c.origine == "AGDREF")
                              .returning(func.rtrim(table.c[key]))).scalars())
+
+
+def _anefs_own(rejected: list[Rebuilt], created_in_anef: set[str]) -> list[Rebuilt]:
+    """A legacy change to a person ANEF created (a prefecture agent editing the way back's copy in
+    AGDREF) parks with a reason that says so, before the mapping's own (without the person's
+    row, skipped as the way back's, it would read as rows without a person): ANEF's rows are never
+    written over, and a person decides. Only rejected dossiers are looked at: nothing on the hot path."""
+    said = Remediation(Reason.DOSSIER_CREE_DANS_ANEF, "numero_etranger", "legacy rows changed for a person ANEF "
+                       "created; ANEF's dossier kept as it is")
+    return [Rebuilt(d.root, d.members, DossierRejected(d.root, (said, *d.outcome.remediations)), d.position)
+            if d.root in created_in_anef else d for d in rejected]
 
 
 def _park(conn: Connection, rejected: list[Rebuilt]) -> None:

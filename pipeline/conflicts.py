@@ -37,6 +37,16 @@ def changed_in_anef(conn: Connection, numbers: list[str]) -> dict[str, list[str]
     return found
 
 
+def created_in_anef(conn: Connection, numbers: list[str]) -> set[str]:
+    """The numbers among these whose person ANEF created itself (``origine = 'ANEF'``): AGDREF holds
+    them only as the way back's copy (issue 18), and the pipeline never writes over them."""
+    if not numbers:
+        return set()
+    return {n for (n,) in conn.execute(text(
+        "SELECT rtrim(numero_etranger) FROM anef.usager WHERE origine = 'ANEF'"
+        " AND numero_etranger = ANY(CAST(:n AS char(10)[]))"), {"n": numbers})}
+
+
 def remember(conn: Connection, numbers: list[str]) -> None:
     """Keep the digest of every migrated row of these numbers, as just written."""
     if not numbers:

@@ -15,6 +15,7 @@ class Kind(str, Enum):
     CONFLICT = "conflict"          # both systems changed it: held by the pipeline for a person
     PARKED = "parked"              # rejected by the mapping, with its reason
     SUSPICIOUS_MERGE = "suspicious_merge"  # records merged into one person differ in sex, birth date or nationality
+    MIRROR_DIFFERS = "mirror_differs"      # ANEF decided it; the way back's copy in AGDREF lacks it or differs
     # Found by the rights ledger (``rights/``), which reads AGDREF without the mapping: always critical.
     RIGHT_MISSING = "right_missing"
     RIGHT_WEAKER = "right_weaker"

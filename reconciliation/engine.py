@@ -35,6 +35,7 @@ from reconciliation.divergence import Divergence, FieldDifference, Kind, RunSumm
 from reconciliation.inflight import PipelinePosition
 from reconciliation.merges import suspicious_merges
 from reconciliation.parked import parked_divergences
+from reconciliation.rollback_check import mirror_divergences
 from reconciliation.sources import legacy_rights, load_anef, load_legacy, mapped, pipeline_view, with_recorded_decisions
 from rights import ledger as rights_ledger
 
@@ -212,7 +213,8 @@ class Reconciler:
         self._progress(f"rights ledger: {summary.rights.documents:,} rights-carrying rows read, "
                        f"{summary.rights.at_risk():,} persons with a right at risk, {summary.rights.seconds:.1f}s")
         merges = suspicious_merges(self._agdref_db, self._anef_db)
-        summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights) + merges,
+        mirror = mirror_divergences(self._agdref_db, self._anef_db)
+        summary.divergences = sorted(summary.divergences + rights_divergences(summary.rights) + merges + mirror,
                                      key=Divergence.sort_key)
         with self._anef_db.begin() as conn:
             summary.seconds = time.monotonic() - started  # the run as kept includes keeping it

@@ -15,12 +15,15 @@ measure, which have none.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, text
+
+from reconciliation.divergence import Divergence, FieldDifference, Kind, Severity
 
 # From the contracts, deliberately not imported from domain/ (see the module's docstring).
 _PERMIT_TYPES = {"CARTE_TEMPORAIRE": "CST", "CARTE_PLURIANNUELLE": "CSP", "PASSEPORT_TALENT": "CPT",
@@ -82,7 +85,9 @@ class Difference:
     anef_table: str
     key: str
     numero_etranger: str
-    field: str        # the AGDREF column that differs, or "absent"
+    field: str                     # the AGDREF column that differs, or "absent"
+    in_agdref: str | None = None   # what AGDREF holds (None: absent)
+    expected: str | None = None    # what it should hold, ANEF's decision in AGDREF's notation
 
 
 @dataclass
@@ -113,8 +118,52 @@ def check(agdref: Engine, anef: Engine, scope: str) -> RollbackCheck:
         result.held_in_agdref[name] = 0
         for key, (number, facts) in sorted(expected.items()):
             legacy = found.get(key)
-            wrong = ["absent"] if legacy is None else [
-                column for column, value in facts.items() if str(legacy[column] or "").strip() != value]
-            result.differences.extend(Difference(name, key, number, column) for column in wrong)
+            wrong = [("absent", None, key)] if legacy is None else [
+                (column, str(legacy[column] or "").strip(), value) for column, value in facts.items()
+                if str(legacy[column] or "").strip() != value]
+            result.differences.extend(Difference(name, key, number, *w) for w in wrong)
             result.held_in_agdref[name] += not wrong
     return result
+
+
+def scopes_decided_in_anef(anef: Engine) -> list[str]:
+    """The prefectures where ANEF created rows itself (its persons', permits' and applications')."""
+    with anef.connect() as conn:
+        return sorted(p for (p,) in conn.execute(text(
+            "SELECT prefecture FROM anef.usager WHERE origine = 'ANEF' UNION SELECT prefecture FROM anef.titre"
+            " WHERE origine = 'ANEF' UNION SELECT prefecture FROM anef.demande WHERE origine = 'ANEF'")) if p)
+
+
+#: The tables whose rows carry a right: a mirror differing there misleads AGDREF's readers about one.
+_RIGHTS_TABLES = frozenset({"titre", "attestation", "demande", "mesure_eloignement"})
+
+
+def _differences(agdref: Engine, anef: Engine) -> dict[Difference, str]:
+    return {d: scope for scope in scopes_decided_in_anef(anef) for d in check(agdref, anef, scope).differences}
+
+
+def mirror_divergences(agdref: Engine, anef: Engine, recheck_after: float = 5.0) -> list[Divergence]:
+    """The nightly reconciliation's check of the mirror (issue 18, part 4): every row ANEF created
+    that AGDREF lacks or holds otherwise, one divergence per person, in every prefecture where ANEF
+    decided something. High when a right is at stake for AGDREF's readers (a police check finds no
+    card), medium for the identity alone. Not critical, and left out of the go/no-go's rate: once
+    AGDREF is switched off the mirror no longer matters; it decides a roll-back, shown beside it.
+
+    A decision ANEF took a moment ago is on its way (the way back's freshness is well under a
+    second): what is found is read again ``recheck_after`` seconds later (blocks that long) and
+    only what both readings find is kept, so a change in flight is not reported."""
+    first = _differences(agdref, anef)
+    if first:
+        time.sleep(recheck_after)
+        second = _differences(agdref, anef)
+        first = {d: scope for d, scope in second.items() if d in first}
+    by_person: dict[tuple[str, str], list[Difference]] = {}
+    for d, scope in first.items():
+        by_person.setdefault((d.numero_etranger, scope), []).append(d)
+    return [Divergence(
+        number, Kind.MIRROR_DIFFERS,
+        Severity.HIGH if any(d.anef_table in _RIGHTS_TABLES for d in found) else Severity.MEDIUM,
+        tuple(FieldDifference(f"{d.anef_table}[{d.key}]" + ("" if d.field == "absent" else f".{d.field}"),
+                              d.in_agdref, d.expected) for d in found),
+        prefecture=scope, detail="the way back: AGDREF's readers do not see what ANEF decided")
+        for (number, scope), found in sorted(by_person.items())]

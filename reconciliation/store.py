@@ -95,11 +95,12 @@ def record_run(conn: Connection, summary: RunSummary, rights: dict | None = None
         conn.execute(insert(divergence), new_rows)
     counts = Counter(f"{d.kind.value}/{d.severity.value}" for d in summary.divergences)
     # The nightly rate the go/no-go follows counts what still needs someone: parked dossiers have
-    # their own criterion (triage), and an accepted divergence has been explained.
+    # their own criterion (triage), and an accepted divergence has been explained. The mirror of
+    # ANEF's decisions in AGDREF decides a roll-back, not the switch-off (shown beside the verdict).
     accepted = {key for key, row in open_rows.items() if row.status == "accepted"} - {
         (row.numero_etranger, row.kind) for row, _ in reopened}
     found = Counter(d.prefecture or "?" for d in summary.divergences
-                    if d.kind is not Kind.PARKED and (d.numero_etranger, d.kind.value) not in accepted)
+                    if d.kind not in (Kind.PARKED, Kind.MIRROR_DIFFERS) and (d.numero_etranger, d.kind.value) not in accepted)
     by_prefecture = {p: {"persons": summary.persons_by_prefecture.get(p, 0), "divergences": found.get(p, 0)}
                      for p in set(summary.persons_by_prefecture) | set(found)}
     conn.execute(update(run).where(run.c.id == summary.run_id).values(

@@ -38,6 +38,7 @@ class Reason(StrEnum):
     PROTECTION_INCONNUE = "PROTECTION_INCONNUE"
     VALEUR_IMPOSSIBLE = "VALEUR_IMPOSSIBLE"
     DECISION_PERIMEE = "DECISION_PERIMEE"
+    DOSSIER_CREE_DANS_ANEF = "DOSSIER_CREE_DANS_ANEF"
     # technical
     EVENEMENT_ILLISIBLE = "EVENEMENT_ILLISIBLE"
     TABLE_INCONNUE = "TABLE_INCONNUE"
@@ -68,6 +69,8 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
                                 "never read as the least favourable value",
     Reason.VALEUR_IMPOSSIBLE: "a count that cannot be (a negative number of renewals)",
     Reason.DECISION_PERIMEE: "a recorded decision whose legacy value has changed since: a person looks again",
+    Reason.DOSSIER_CREE_DANS_ANEF: "the legacy application changed rows of a person ANEF created (the way back's "
+                                   "copy in AGDREF): ANEF's dossier is not overwritten; a person decides",
     Reason.EVENEMENT_ILLISIBLE: "the message is not a change event (malformed JSON or envelope)",
     Reason.TABLE_INCONNUE: "the event comes from a table the pipeline does not know",
     Reason.LIGNE_NON_CONFORME: "the row does not have the legacy table's shape",

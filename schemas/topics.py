@@ -66,8 +66,9 @@ def way_back_transaction_topic(prefix: str) -> str:
 
 
 def way_back_heartbeat_topic(prefix: str) -> str:
-    """Heartbeats of the way back's capture (Debezium: ``topic.heartbeat.prefix``)."""
-    return f"__debezium-heartbeat.{prefix}.anef"
+    """Heartbeats of the way back's capture (Debezium: ``topic.heartbeat.prefix`` then the
+    prefix, so ``__debezium-heartbeat.anef`` gives this name)."""
+    return f"__debezium-heartbeat.anef.{prefix}"
 
 
 def polling_offsets_topic(prefix: str) -> str:

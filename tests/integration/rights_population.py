@@ -1,6 +1,8 @@
 """Hand-built dossiers for the rights tests: each person carries the rights one case changes.
 
-Dates are relative to today, so the rights stay current whatever day the suite runs.
+Dates are relative to today, so the rights stay current whatever day the suite runs. Today is
+read once (``TODAY``): a test run across midnight must compare the ledger's "today" with the
+"tomorrow" its cases were built on, not with the next day's.
 """
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from sqlalchemy import Engine, insert
 
 from schemas import agdref_tables as legacy
 
+TODAY = date.today()
+
 
 def day(days: int) -> str:
-    return (date.today() + timedelta(days=days)).strftime("%Y%m%d")
+    return (TODAY + timedelta(days=days)).strftime("%Y%m%d")
 
 
 def _person(numero: str, dept: str, **extra) -> dict:

@@ -11,18 +11,23 @@ from sqlalchemy import delete, func, insert, select, update
 from cli.processes import Background
 from common.db import engine
 from common.kafka_admin import ensure_topics, read_to_end
-from connectors import source
+from connectors import source, way_back_source
+from connectors.debezium_config import way_back_configuration
 from infra import connect
 from infra.database import ensure_database, init_anef
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import ANEF_TABLES, parked
+from schemas.anef_tables import ANEF_TABLES, parked, titre, usager
 from schemas.envelope import topic_name
+from schemas.topics import declared, way_back_transaction_topic
 from synthetic.seed import seed_population
+from tests.integration.anef_native import permit, person
 from tests.integration.conftest import Chain, drop_databases, settled, wait_for
 
 PERMIT = dict(num_titre="Z000000001", num_etranger=None, num_demande="", type_titre="CR", mention="",
               date_debut_val="20260101", date_fin_val="20351231", date_remise="00000000", autor_travail="O",
               num_duplicata=0, lieu_delivrance="069", date_maj="20260101120000")
+
+NATIVE = "9900000042"  # a person ANEF created (no AGDREF number looks like it in the seeded population)
 
 
 def _free_port() -> int:
@@ -67,6 +72,31 @@ def _same_envelope(ours: dict, theirs: dict) -> None:
         assert event["ts_us"] // 1000 == event["ts_ms"] and event["ts_ns"] // 1000 == event["ts_us"]
 
 
+def _the_way_backs_capture_publishes_what_debeziums_does(chain: Chain, theirs: str) -> None:
+    """ANEF's own permit, published by `connector way-back` and by Debezium configured from
+    deploy/debezium/anef-way-back.json's function: the same envelope on the same topic names; the
+    migration's own rows (origine = 'AGDREF', written all along by the worker) in neither."""
+    wait_for(lambda: source.slot_state(chain.anef, f"{theirs}_back").active and
+             source.slot_state(chain.anef, f"{chain.name}_back").active, 120, "both way-back captures streaming")
+    with chain.anef.begin() as conn:
+        conn.execute(insert(usager), [person(NATIVE)])
+        conn.execute(insert(titre), [permit("WEB0000001", NATIVE)])
+
+    def events(prefix: str) -> list[dict]:
+        return [orjson.loads(m.value) for m in read_to_end(chain.infra.kafka_bootstrap, topic_name(prefix, "titre", "anef"))
+                if m.value]
+
+    wait_for(lambda: events(chain.name) and events(theirs), 60, "the ANEF permit from both captures")
+    [ours], [dbz] = events(chain.name), events(theirs)
+    assert ours["after"]["origine"] == "ANEF"
+    _same_envelope(ours, dbz)
+    ends = [orjson.loads(m.value) for m in read_to_end(chain.infra.kafka_bootstrap, way_back_transaction_topic(theirs))
+            if m.value]
+    txid = dbz["transaction"]["id"].split(":")[0]  # Debezium 3.6 gives each message its own LSN after the txid
+    [end] = [e for e in ends if e["status"] == "END" and e["id"].split(":")[0] == txid]
+    assert end["event_count"] == 2, end  # the person and the permit, in one ANEF transaction
+
+
 def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chain: Chain, tmp_path):
     seed_population(chain.agdref, 300, seed=41, processes=1)
     with chain.agdref.begin() as conn:  # one dossier parked for sure: the comparison covers the parking too
@@ -83,8 +113,14 @@ def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chai
     anef_theirs = engine(anef_url)
     init_anef(anef_theirs)
     ensure_topics(chain.infra.kafka_bootstrap, [topic_name(theirs, t) for t in legacy.CAPTURED_TABLES], 3)
+    # The way back's capture too (issue 18): ours, and Debezium's beside it on the same publication.
+    way_back_source.prepare(chain.anef, env["WAY_BACK_PUBLICATION"], None)
+    chain.process("way-back").start("connector", "way-back", env=env)
+    back = way_back_configuration(connect.source_of(env["ANEF_DATABASE_URL"]), prefix=theirs, slot=f"{theirs}_back",
+                                  publication=env["WAY_BACK_PUBLICATION"], topics=declared(theirs, 3))
     debezium = connect.start(tmp_path / "connect", name=theirs, agdref_url=env["AGDREF_DATABASE_URL"],
-                             bootstrap=chain.infra.kafka_bootstrap, prefix=theirs, slot=theirs, rest_port=_free_port())
+                             bootstrap=chain.infra.kafka_bootstrap, prefix=theirs, slot=theirs, rest_port=_free_port(),
+                             more={f"{theirs}-back": back})
     worker = Background("worker-debezium", tmp_path)
     try:
         worker.start("worker", env={**env, "KAFKA_TOPIC_PREFIX": theirs, "ANEF_DATABASE_URL": anef_url,
@@ -111,10 +147,12 @@ def test_the_worker_builds_the_same_anef_from_debeziums_events_as_from_ours(chai
         differences = {t: (sorted(set(ours_rows[t]) - set(theirs_rows[t]))[:2], sorted(set(theirs_rows[t]) - set(ours_rows[t]))[:2])
                        for t in ours_rows if ours_rows[t] != theirs_rows[t]}
         assert not differences, differences
+        _the_way_backs_capture_publishes_what_debeziums_does(chain, theirs)
     finally:
         worker.stop()
         debezium.kill()
         debezium.wait(timeout=30)
         source.drop(chain.agdref, theirs, theirs, control_tables=False)
+        source.drop(chain.anef, f"{theirs}_back", f"{theirs}_back", control_tables=False)  # its slot (no such publication)
         anef_theirs.dispose()
         drop_databases(chain.infra, f"anef_{theirs}")

@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from sqlalchemy import Engine, text
@@ -48,7 +47,7 @@ class Systems:
 
     def verdicts(self) -> dict[str, bool]:
         rules = current_criteria(self.anef)
-        facts = scope_facts(self.agdref, self.anef, rules.divergence_rate_nights, date.today())
+        facts = scope_facts(self.agdref, self.anef, rules.divergence_rate_nights, population.TODAY)
         return {scope: evaluate(scope, measured, QUIET, rules).go for scope, measured in facts.items()}
 
 
@@ -160,7 +159,7 @@ CASES = {
 
 
 def _at_risk(systems: Systems):
-    return rights_divergences(read(systems.agdref, systems.anef, date.today()))
+    return rights_divergences(read(systems.agdref, systems.anef, population.TODAY))
 
 
 def test_the_baseline_has_no_right_at_risk_and_every_prefecture_at_go(systems: Systems):
@@ -199,7 +198,7 @@ def test_a_parked_dossier_showing_an_older_card_in_anef_puts_the_new_one_at_risk
             "a former-state nationality must park the dossier"
         found = _at_risk(systems)
         assert [(d.numero_etranger, d.kind.value) for d in found] == [(population.P2, "right_missing")]
-        reading = read(systems.agdref, systems.anef, date.today())
+        reading = read(systems.agdref, systems.anef, population.TODAY)
         assert reading.scopes["13"].covered == reading.scopes["13"].persons_with_rights - 1
     finally:
         systems.sql("agdref", "UPDATE agdref.etranger SET nationalite = 'MA' WHERE num_etranger = :n", n=population.P2)
@@ -210,11 +209,11 @@ def test_a_parked_dossier_showing_an_older_card_in_anef_puts_the_new_one_at_risk
 
 
 def test_corsica_before_1976_is_decided_by_postcode_and_otherwise_undetermined(systems: Systems):
-    reading = read(systems.agdref, systems.anef, date.today())
+    reading = read(systems.agdref, systems.anef, population.TODAY)
     assert "2B" in reading.scopes and "20" not in reading.scopes
     systems.sql("agdref", "DELETE FROM agdref.adresse WHERE num_etranger = :n", n=population.P7)
     try:
-        reading = read(systems.agdref, systems.anef, date.today())
+        reading = read(systems.agdref, systems.anef, population.TODAY)
         assert reading.scopes[UNDETERMINED].persons_with_rights == 1 and "2B" not in reading.scopes
     finally:
         systems.sql("agdref", "INSERT INTO agdref.adresse (num_etranger, num_ordre, code_postal, code_insee)"

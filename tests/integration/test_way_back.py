@@ -13,8 +13,9 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from common import prometheus_text
 from connectors import source
+from reconciliation.rollback_check import mirror_divergences
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import attestation, demande, legacy_row, mesure_eloignement, titre, usager
+from schemas.anef_tables import attestation, demande, legacy_row, mesure_eloignement, parked, titre, usager
 from tests.integration.anef_native import application, measure, permit, person, receipt
 from tests.integration.conftest import Chain, free_port, scrape, wait_for
 
@@ -91,6 +92,17 @@ def test_an_application_filed_and_decided_in_anef_reaches_agdref_in_legacy_form_
         assert conn.execute(select(titre.c.numero_titre, titre.c.origine).where(titre.c.numero_etranger == NUMBER)
                             ).all() == [("T000000042", "ANEF")], "one permit, ANEF's: no echo, no duplicate"
 
+    # A prefecture agent then changes the copy in AGDREF: held and listed on the way in, ANEF kept.
+    with chain.agdref.begin() as conn:
+        conn.execute(update(legacy.titre).where(legacy.titre.c.num_titre == "T000000042").values(date_fin_val="20300101"))
+    wait_for(lambda: _scalar(chain.anef, select(parked.c.reason).where(parked.c.numero_etranger == NUMBER)), 60,
+             "the legacy edit of ANEF's dossier to be parked")
+    with chain.anef.connect() as conn:
+        assert conn.execute(select(parked.c.reason, parked.c.reasons).where(parked.c.numero_etranger == NUMBER)
+                            ).one() == ("DOSSIER_CREE_DANS_ANEF", ["DOSSIER_CREE_DANS_ANEF", "PERSONNE_ABSENTE"])
+        assert conn.execute(select(titre.c.date_fin, titre.c.origine).where(titre.c.numero_etranger == NUMBER)
+                            ).all() == [(permit("x", NUMBER)["date_fin"], "ANEF")], "ANEF's permit as ANEF issued it"
+
 
 def test_a_row_the_legacy_application_changed_since_is_held_not_overwritten(chain: Chain):
     _start_way_back(chain)
@@ -114,6 +126,21 @@ def test_a_row_the_legacy_application_changed_since_is_held_not_overwritten(chai
     assert (kept["decision"], kept["motif_refus"].strip()) == ("R", "DOSSIER INCOMPLET"), "the agent's refusal stays"
     refused = _rollback_check(chain, "13")
     assert refused.returncode == 1 and "differs: demande D00000000042" in refused.stdout and ": decision" in refused.stdout
+    _the_exporter_shows_the_held_row(chain)
+
+
+def _the_exporter_shows_the_held_row(chain: Chain) -> None:
+    """What the way back's alerts read (deploy/prometheus/alerts.yml)."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from operations.exporter import MigrationCollector
+
+    registry = CollectorRegistry()
+    registry.register(MigrationCollector(chain.settings(), chain.agdref, chain.anef))
+    page = generate_latest(registry).decode()
+    assert prometheus_text.total(page, "agdref_anef_way_back_held_rows", reason="MODIFIEE_DANS_AGDREF") == 1.0
+    assert prometheus_text.total(page, "agdref_anef_way_back_slot_active") == 1.0
+    assert prometheus_text.total(page, "agdref_anef_exporter_source_up", source="way back") == 1.0
 
 
 def test_killing_the_way_backs_capture_and_worker_under_load_leaves_every_anef_row_in_agdref_once(chain: Chain):
@@ -153,7 +180,8 @@ def _rollback_check(chain: Chain, scope: str) -> subprocess.CompletedProcess:
                           env={**os.environ, **chain.environment}, capture_output=True, text=True, timeout=60)
 
 
-def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_when_a_permit_is_missing(chain: Chain):
+def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_when_a_permit_is_missing(chain: Chain,
+                                                                                                     app):
     _start_way_back(chain)
     with chain.anef.begin() as conn:
         conn.execute(insert(usager), [person(NUMBER, adresse_ligne="12 BIS RUE DES LILAS", code_postal="75011",
@@ -172,12 +200,43 @@ def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_whe
                            capture_output=True, text=True, timeout=60)
     back = json.loads(shown.stdout)["way_back"]
     assert back["slot_active"] and back["rows_written"] == 6 and back["held_by_reason"] == {}, back
+    _the_streams_page_shows_the_way_back(chain, app)
+
+    assert mirror_divergences(chain.agdref, chain.anef, recheck_after=0.2) == []
 
     with chain.agdref.begin() as conn:  # an ANEF-native permit removed from AGDREF
         conn.execute(text("DELETE FROM agdref.titre WHERE num_titre = 'T000000042'"))
     done = _rollback_check(chain, "75")
     assert done.returncode == 1
     assert "differs: titre T000000042" in done.stdout and ": absent" in done.stdout and "NOT possible" in done.stdout
+    _the_nightly_run_lists_the_missing_mirror_outside_the_go_no_go_rate(chain)
+
+
+def _the_nightly_run_lists_the_missing_mirror_outside_the_go_no_go_rate(chain: Chain) -> None:
+    from reconciliation import store
+    from reconciliation.divergence import FieldDifference, Kind, RunSummary, Severity
+
+    [found] = mirror_divergences(chain.agdref, chain.anef, recheck_after=0.2)
+    assert (found.numero_etranger, found.kind, found.severity, found.prefecture) == (
+        NUMBER, Kind.MIRROR_DIFFERS, Severity.HIGH, "75")
+    assert found.fields == (FieldDifference("titre[T000000042]", None, "T000000042"),)
+    with chain.anef.begin() as conn:
+        summary = RunSummary(store.start_run(conn, 0), persons_by_prefecture={"75": 1}, divergences=[found])
+        store.record_run(conn, summary)
+        kept = conn.execute(text("SELECT kind, severity, status FROM reconciliation.divergence")).all()
+        rate = conn.execute(text("SELECT by_prefecture FROM reconciliation.run WHERE id = :i"),
+                            {"i": summary.run_id}).scalar()
+    assert kept == [("mirror_differs", "high", "new")] and rate["75"]["divergences"] == 0, (kept, rate)
+
+
+def _the_streams_page_shows_the_way_back(chain: Chain, app) -> None:
+    from tests.integration.web_client import login
+
+    login(app, "viewer")
+    page = app.get("/streams").text
+    table = page.split('<table id="way-back">', 1)[1].split("</table>", 1)[0]
+    assert f"{chain.name}_back active" in table and "<th>rows written back</th><td>6," in table, table
+    assert "<th>held out of AGDREF</th><td>none" in table
 
 
 def _the_mirror_is_read_as_anefs_not_as_the_legacys(chain: Chain) -> None:

@@ -23,7 +23,8 @@ def manifests() -> list[dict]:
 def test_compose_runs_every_part_of_the_product():
     services = compose()["services"]
     assert {"agdref-db", "anef-db", "kafka", "connect", "worker", "web", "exporter", "prometheus", "grafana",
-            "reconcile"} <= set(services)
+            "reconcile", "way-back", "way-back-worker"} <= set(services)
+    assert services["way-back-worker"]["command"] == ["way-back", "worker"]
     assert services["worker"]["command"] == ["worker"] and services["worker"]["deploy"]["replicas"] >= 2
     assert services["web"]["command"] == ["web"]
 
@@ -105,7 +106,8 @@ def test_the_nightly_cronjob_reconciles_then_reports_and_fails_on_critical_diver
 def test_prometheus_in_compose_loads_the_alert_rules_the_tests_check():
     config = yaml.safe_load((DEPLOY / "compose" / "prometheus.yml").read_text())
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
-    assert {job["job_name"] for job in config["scrape_configs"]} == {"agdref-anef-worker", "agdref-anef-exporter"}
+    assert {job["job_name"] for job in config["scrape_configs"]} == {"agdref-anef-worker", "agdref-anef-exporter",
+                                                                        "agdref-anef-way-back"}
 
 
 def test_the_image_builds_every_package_the_project_declares():

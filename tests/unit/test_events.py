@@ -78,5 +78,5 @@ def test_anef_dates_timestamps_and_text_arrays_take_debeziums_json_forms():
         table_order=1)
     event = ChangeEvent.from_json(record.value)
     assert record.topic == "p.anef.usager" and event.source.schema_ == "anef"
-    assert event.after == {"numero_etranger": "0000000001", "date_naissance": 10, "maj_le": "2026-06-01T10:00:00.5Z",
+    assert event.after == {"numero_etranger": "0000000001", "date_naissance": 10, "maj_le": "2026-06-01T10:00:00.500000Z",
                            "prenoms": ["JEAN", "MARIE CLAIRE", None]}
