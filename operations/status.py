@@ -87,12 +87,24 @@ def _way_back(agdref: Engine, anef: Engine, settings: Settings) -> dict:
     ends = end_offsets(settings.kafka_bootstrap_servers, topics)
     committed = committed_offsets(settings.kafka_bootstrap_servers, f"{settings.worker_id}-way-back")
     return {
+        **_way_back_worker(settings),
         "slot_exists": True, "slot": slot.name, "slot_active": slot.active, "slot_lag_bytes": slot.lag_bytes,
         "last_event_age_seconds": None if captured is None else round(float(captured), 1),
         "lag": sum(max(0, end - (committed.get(tp) or 0)) for tp, end in ends.items()),
         "rows_written": int(written), "last_written_age_seconds": None if last is None else round(float(last), 1),
         "held_by_reason": held, "losses": int(losses),
     }
+
+
+def _way_back_worker(settings: Settings) -> dict:
+    """The way-back worker's freshness (AGDREF commit minus ANEF commit), from its /metrics on this
+    host (``WAY_BACK_METRICS_PORT``); None when nothing answers there."""
+    page = prom.scrape(f"http://127.0.0.1:{settings.way_back_metrics_port}/metrics", timeout=1.0) \
+        if settings.way_back_metrics_port else ""
+    freshness = prom.histogram(page, "agdref_anef_way_back_freshness_seconds") if page else {}
+    return {"worker_reachable": bool(page),
+            "freshness_p50_seconds": prom.percentile(freshness, 0.5) if freshness else None,
+            "freshness_p99_seconds": prom.percentile(freshness, 0.99) if freshness else None}
 
 
 def _partitions(settings: Settings) -> list[dict]:

@@ -57,6 +57,9 @@ def render(status: Status) -> Group:
         if b["slot_exists"]:
             back.add_row("last ANEF change captured", _seconds(b["last_event_age_seconds"]) + " ago")
             back.add_row("worker lag (messages)", f"{b['lag']:,}")
+            back.add_row("freshness p50 / p99", f"{_seconds(b['freshness_p50_seconds'])} / "
+                         f"{_seconds(b['freshness_p99_seconds'])}" if b["worker_reachable"] else
+                         "the worker's metrics do not answer on this host")
             back.add_row("legacy rows written back", f"{b['rows_written']:,}, the last "
                          + _seconds(b["last_written_age_seconds"]) + " ago")
             back.add_row("held", ", ".join(f"{k} {v:,}" for k, v in b["held_by_reason"].items()) or "none")

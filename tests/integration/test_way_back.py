@@ -71,6 +71,10 @@ def test_an_application_filed_and_decided_in_anef_reaches_agdref_in_legacy_form_
     page = scrape(port)  # the way back's own metrics: rows written, freshness from ANEF's commit
     assert prometheus_text.total(page, "agdref_anef_way_back_rows_total") >= 5
     assert prometheus_text.total(page, "agdref_anef_way_back_freshness_seconds_count") >= 4
+    shown = subprocess.run([sys.executable, "-m", "cli", "status", "--json"], capture_output=True, text=True,
+                           env={**os.environ, **chain.environment, "WAY_BACK_METRICS_PORT": str(port)}, timeout=60)
+    back = json.loads(shown.stdout)["way_back"]  # status reads the same freshness
+    assert back["worker_reachable"] and 0 < back["freshness_p50_seconds"] <= back["freshness_p99_seconds"] < 5, back
     [filed] = _legacy(chain.agdref, legacy.demande, legacy.demande.c.num_demande == "D00000000042")
     assert (filed["decision"], filed["code_mouvement"], filed["type_titre"], filed["code_dept"],
             filed["date_depot"]) == ("F", "PR", "CST", "013", "20260502")
