@@ -205,6 +205,7 @@ def test_rollback_check_passes_once_agdref_holds_what_anef_decided_and_fails_whe
     back = json.loads(shown.stdout)["way_back"]
     assert back["slot_active"] and back["rows_written"] == 6 and back["held_by_reason"] == {}, back
     _the_streams_page_shows_the_way_back(chain, app)
+    _an_echo_through_a_capture_that_cannot_skip_origins_changes_nothing_in_anef(chain)
 
     assert mirror_divergences(chain.agdref, chain.anef, recheck_after=0.2) == []
 
@@ -231,6 +232,25 @@ def _the_nightly_run_lists_the_missing_mirror_outside_the_go_no_go_rate(chain: C
         rate = conn.execute(text("SELECT by_prefecture FROM reconciliation.run WHERE id = :i"),
                             {"i": summary.run_id}).scalar()
     assert kept == [("mirror_differs", "high", "new")] and rate["75"]["divergences"] == 0, (kept, rate)
+
+
+def _anef_rows(chain: Chain) -> dict[str, list[tuple]]:
+    with chain.anef.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in
+                (usager, titre, demande, attestation, mesure_eloignement)}
+
+
+def _an_echo_through_a_capture_that_cannot_skip_origins_changes_nothing_in_anef(chain: Chain) -> None:
+    """Debezium or the polling connector as the forward capture would carry the way back's rows
+    forward (no origin to skip): every AGDREF row, the copy included, through the sink. The writer
+    never writes over a row ANEF created, and the copy maps to what ANEF holds: nothing changes,
+    nothing is added, nothing parked."""
+    from pipeline.direct import migrate
+
+    before = _anef_rows(chain)
+    assert migrate(chain.agdref, chain.anef, 1 << 60) >= 1, "the copy went through the sink"
+    assert _anef_rows(chain) == before
+    assert _scalar(chain.anef, select(parked.c.reason).where(parked.c.numero_etranger == NUMBER)) is None
 
 
 def _the_streams_page_shows_the_way_back(chain: Chain, app) -> None:
