@@ -53,6 +53,10 @@ class WrittenBack:
     held: int = 0        # ANEF rows not written (conflict or not representable)
     losses: int = 0
 
+    def add(self, other: WrittenBack) -> None:
+        for name in ("persons", "written", "deleted", "held", "losses"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 @dataclass
 class _Plan:
@@ -154,6 +158,24 @@ def drop_origins(agdref: Engine, prefix: str) -> None:
         for name in conn.execute(text("SELECT roname FROM pg_replication_origin WHERE starts_with(roname, :p)"),
                                  {"p": prefix}).scalars().all():
             conn.execute(text("SELECT pg_replication_origin_drop(:n)"), {"n": name})
+
+
+def persons_to_write_back(agdref: Engine, anef: Engine, scope: str | None = None) -> list[str]:
+    """Every person ANEF created rows for (of the prefecture ``scope``: the person's, or a permit's
+    or application's), and, without a scope, every person the way back wrote rows for before
+    (their rows ANEF no longer has are deleted): what a resync writes back."""
+    where = "" if scope is None else " AND prefecture = :s"
+    person_in_scope = "" if scope is None else (
+        " AND numero_etranger IN (SELECT numero_etranger FROM anef.usager WHERE prefecture = :s)")
+    tables = [f"SELECT rtrim(numero_etranger) FROM anef.{t} WHERE origine = 'ANEF'"
+              + (where if t in ("usager", "titre", "demande") else person_in_scope) for t in WAY_BACK_TABLES]
+    with anef.connect() as conn:
+        found = set(conn.execute(text(" UNION ".join(tables)), {"s": scope}).scalars())
+    if scope is None:
+        with agdref.connect() as conn:
+            found |= set(conn.execute(text("SELECT DISTINCT rtrim(numero_etranger) FROM agdref_anef.way_back_row"))
+                         .scalars())
+    return sorted(found)
 
 
 def _anef_rows(anef: Engine, numbers: list[str]) -> dict[str, list[tuple[str, Any]]]:

@@ -298,3 +298,11 @@ def test_the_go_no_go_page_shows_the_roll_back_check_beside_the_verdict(chain: C
     page = app.get("/gonogo?scope=75").text
     assert "rollback NOT possible" in page and "titre T000000042: absent" in page
     assert "rollback possible" in app.get("/gonogo?scope=13").text
+
+    # What ANEF decided before the way back existed: a resync writes it back, without Kafka.
+    done = subprocess.run([sys.executable, "-m", "cli", "way-back", "resync", "--scope", "75"],
+                          env={**os.environ, **chain.environment}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("1 persons: 2 legacy rows written"), done.stdout + done.stderr
+    assert _rollback_check(chain, "75").returncode == 0
+    assert "rollback possible" in app.get("/gonogo?scope=75").text
+    assert _scalar(chain.agdref, text("SELECT count(*) FROM pg_replication_origin WHERE roname LIKE '%resync'")) == 0
