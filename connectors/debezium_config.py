@@ -29,23 +29,34 @@ class Source:
     dbname: str
 
 
+def _stream(source: Source, prefix: str, slot: str, publication: str) -> dict[str, str]:
+    """Where a connector reads (the database, its slot and publication) and its topics' prefix."""
+    return {"connector.class": CONNECTOR_CLASS, "tasks.max": "1", "database.hostname": source.hostname,
+            "database.port": source.port, "database.user": source.user, "database.password": source.password,
+            "database.dbname": source.dbname, "topic.prefix": prefix, "plugin.name": "pgoutput",
+            "slot.name": slot, "publication.name": publication}
+
+
+#: The envelope both connectors publish, as ours does: transaction markers, tombstones,
+#: heartbeats, JSON without schemas.
+ENVELOPE = {
+    "provide.transaction.metadata": "true",
+    "tombstones.on.delete": "true",
+    "heartbeat.interval.ms": "10000",
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "key.converter.schemas.enable": "false",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "false",
+}
+
+
 def configuration(source: Source, *, prefix: str, slot: str, publication: str, topics: list[Topic],
                   snapshot_mode: str = "initial", chunk_size: int = 10_000) -> dict[str, str]:
     """The connector's configuration (every value a string, as Kafka Connect reads them).
     ``snapshot_mode="no_data"`` takes over a slot another connector streamed from (no snapshot:
     the changes continue where the slot stands)."""
     return {
-        "connector.class": CONNECTOR_CLASS,
-        "tasks.max": "1",
-        "database.hostname": source.hostname,
-        "database.port": source.port,
-        "database.user": source.user,
-        "database.password": source.password,
-        "database.dbname": source.dbname,
-        "topic.prefix": prefix,
-        "plugin.name": "pgoutput",
-        "slot.name": slot,
-        "publication.name": publication,
+        **_stream(source, prefix, slot, publication),
         # The publication (legacy tables and the signal table) is made by `connector run` or by
         # hand; "filtered" would let Debezium create it from table.include.list when missing.
         "publication.autocreate.mode": "filtered",
@@ -54,13 +65,7 @@ def configuration(source: Source, *, prefix: str, slot: str, publication: str, t
         "snapshot.mode": snapshot_mode,
         "signal.data.collection": f"{CONTROL_SCHEMA}.{SIGNAL_TABLE}",
         "incremental.snapshot.chunk.size": str(chunk_size),
-        "provide.transaction.metadata": "true",
-        "tombstones.on.delete": "true",
-        "heartbeat.interval.ms": "10000",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
+        **ENVELOPE,
         **topic_creation(topics),
     }
 
@@ -72,17 +77,7 @@ def way_back_configuration(source: Source, *, prefix: str, slot: str, publicatio
     ``<prefix>.anef.transaction``, heartbeats into ``__debezium-heartbeat.anef.<prefix>``: the
     topics and envelope ours publishes (``tests/integration/test_debezium.py`` compares them)."""
     return {
-        "connector.class": CONNECTOR_CLASS,
-        "tasks.max": "1",
-        "database.hostname": source.hostname,
-        "database.port": source.port,
-        "database.user": source.user,
-        "database.password": source.password,
-        "database.dbname": source.dbname,
-        "topic.prefix": prefix,
-        "plugin.name": "pgoutput",
-        "slot.name": slot,
-        "publication.name": publication,
+        **_stream(source, prefix, slot, publication),
         # The row filter (origine = 'ANEF') is the publication's, which Debezium cannot create:
         # `agdref-anef connector way-back --publication-only` makes it. Created by Debezium, it
         # would publish the migration's own rows and echo them back into AGDREF.
@@ -96,13 +91,7 @@ def way_back_configuration(source: Source, *, prefix: str, slot: str, publicatio
         # metrics' registration for a minute, stalled (seen in tests/integration/test_debezium.py).
         "custom.metric.tags": "capture=way-back",
         "topic.heartbeat.prefix": "__debezium-heartbeat.anef",
-        "provide.transaction.metadata": "true",
-        "tombstones.on.delete": "true",
-        "heartbeat.interval.ms": "10000",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
+        **ENVELOPE,
         **topic_creation(topics, WAY_BACK, ".anef."),
     }
 
