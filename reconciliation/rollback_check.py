@@ -53,24 +53,24 @@ class _Rule:
 
 _HOLDER_SCOPE = "(SELECT u.prefecture FROM anef.usager u WHERE u.numero_etranger = t.numero_etranger)"
 RULES: dict[str, _Rule] = {
-    "usager": _Rule("SELECT t.*, t.numero_etranger AS key FROM anef.usager t WHERE t.origine = 'ANEF' AND t.prefecture = :s",
+    "usager": _Rule("SELECT t.*, t.numero_etranger AS key, t.prefecture AS scope FROM anef.usager t WHERE t.origine = 'ANEF'",
                     "etranger", "num_etranger", lambda r: {"num_etranger": r["numero_etranger"]}),
-    "titre": _Rule("SELECT t.*, rtrim(t.numero_titre) AS key FROM anef.titre t WHERE t.origine = 'ANEF'"
-                   " AND t.prefecture = :s", "titre", "num_titre", lambda r: {
+    "titre": _Rule("SELECT t.*, rtrim(t.numero_titre) AS key, t.prefecture AS scope FROM anef.titre t"
+                   " WHERE t.origine = 'ANEF'", "titre", "num_titre", lambda r: {
                        "num_etranger": r["numero_etranger"], "type_titre": _PERMIT_TYPES[r["categorie"]],
                        "date_debut_val": _day(r["date_debut"]), "date_fin_val": _day(r["date_fin"]),
                        "autor_travail": _flag(r["autorisation_travail"])}),
-    "demande": _Rule("SELECT t.*, rtrim(t.numero_demande) AS key FROM anef.demande t WHERE t.origine = 'ANEF'"
-                     " AND t.prefecture = :s", "demande", "num_demande", lambda r: {
+    "demande": _Rule("SELECT t.*, rtrim(t.numero_demande) AS key, t.prefecture AS scope FROM anef.demande t"
+                     " WHERE t.origine = 'ANEF'", "demande", "num_demande", lambda r: {
                          "num_etranger": r["numero_etranger"], "decision": _DECISIONS[r["statut"]],
                          "date_depot": _day(r["date_depot"]), "type_titre": _PERMIT_TYPES[r["categorie_demandee"]]}),
-    "attestation": _Rule(f"SELECT t.*, rtrim(t.numero) AS key FROM anef.attestation t WHERE t.origine = 'ANEF'"
-                         f" AND {_HOLDER_SCOPE} = :s", "doc_provisoire", "num_doc", lambda r: {
+    "attestation": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {_HOLDER_SCOPE} AS scope FROM anef.attestation t"
+                         f" WHERE t.origine = 'ANEF'", "doc_provisoire", "num_doc", lambda r: {
                              "num_etranger": r["numero_etranger"], "type_doc": _RECEIPTS[r["type"]],
                              "date_debut": _day(r["date_debut"]), "date_fin": _day(r["date_fin"]),
                              "autor_travail": _flag(r["autorisation_travail"])}),
-    "mesure_eloignement": _Rule(f"SELECT t.*, rtrim(t.numero) AS key FROM anef.mesure_eloignement t"
-                                f" WHERE t.origine = 'ANEF' AND {_HOLDER_SCOPE} = :s", "mesure_eloignement",
+    "mesure_eloignement": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {_HOLDER_SCOPE} AS scope"
+                                f" FROM anef.mesure_eloignement t WHERE t.origine = 'ANEF'", "mesure_eloignement",
                                 "num_mesure", lambda r: {
                                     "num_etranger": r["numero_etranger"], "nature": r["nature"],
                                     "date_decision": _day(r["date_decision"]),
@@ -105,33 +105,41 @@ class RollbackCheck:
 def check(agdref: Engine, anef: Engine, scope: str) -> RollbackCheck:
     """Compare, for the prefecture ``scope`` (ANEF's notation: ``75``, ``2A``), every row ANEF
     created with what AGDREF holds under its key. Reads both databases; writes nothing."""
-    result = RollbackCheck(scope)
+    return check_every_scope(agdref, anef, scope).get(scope) or RollbackCheck(
+        scope, {name: 0 for name in RULES}, {name: 0 for name in RULES})
+
+
+def check_every_scope(agdref: Engine, anef: Engine, only: str | None = None) -> dict[str, RollbackCheck]:
+    """``check`` for every prefecture at once (or ``only`` one): each ANEF table read once, each
+    AGDREF table looked up by its primary key (``char`` keys compared as ``bpchar``: a ``rtrim``
+    on the column would scan the table, once per prefecture)."""
+    results: dict[str, RollbackCheck] = {}
     for name, rule in RULES.items():
         with anef.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(text(rule.anef_sql), {"s": scope})]
-        expected = {row["key"]: (row["numero_etranger"], rule.facts(row)) for row in rows}
+            rows = [dict(r._mapping) for r in conn.execute(text(
+                f"SELECT * FROM ({rule.anef_sql}) r WHERE CAST(:s AS text) IS NULL OR r.scope = :s"), {"s": only})]
+        found: dict[str, dict[str, Any]] = {}
+        keys = sorted({row["key"] for row in rows})
         with agdref.connect() as conn:
-            found = {r["k"]: r for r in (dict(x._mapping) for x in conn.execute(text(
-                f"SELECT *, rtrim({rule.agdref_key}) AS k FROM agdref.{rule.agdref_table}"
-                f" WHERE rtrim({rule.agdref_key}) = ANY(:keys)"), {"keys": sorted(expected)}))}
-        result.decided_in_anef[name] = len(expected)
-        result.held_in_agdref[name] = 0
-        for key, (number, facts) in sorted(expected.items()):
-            legacy = found.get(key)
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                found.update((r["k"], r) for r in (dict(x._mapping) for x in conn.execute(text(
+                    f"SELECT *, rtrim({rule.agdref_key}) AS k FROM agdref.{rule.agdref_table}"
+                    f" WHERE {rule.agdref_key} = ANY(CAST(:keys AS bpchar[]))"),
+                    {"keys": keys[start:start + _LOOKUP_CHUNK]})))
+        for row in sorted(rows, key=lambda r: r["key"]):
+            scope = row["scope"] or "?"
+            result = results.setdefault(scope, RollbackCheck(scope, {n: 0 for n in RULES}, {n: 0 for n in RULES}))
+            key, facts, legacy = row["key"], rule.facts(row), found.get(row["key"])
             wrong = [("absent", None, key)] if legacy is None else [
                 (column, str(legacy[column] or "").strip(), value) for column, value in facts.items()
                 if str(legacy[column] or "").strip() != value]
-            result.differences.extend(Difference(name, key, number, *w) for w in wrong)
+            result.differences.extend(Difference(name, key, row["numero_etranger"], *w) for w in wrong)
+            result.decided_in_anef[name] += 1
             result.held_in_agdref[name] += not wrong
-    return result
+    return results
 
 
-def scopes_decided_in_anef(anef: Engine) -> list[str]:
-    """The prefectures where ANEF created rows itself (its persons', permits' and applications')."""
-    with anef.connect() as conn:
-        return sorted(p for (p,) in conn.execute(text(
-            "SELECT prefecture FROM anef.usager WHERE origine = 'ANEF' UNION SELECT prefecture FROM anef.titre"
-            " WHERE origine = 'ANEF' UNION SELECT prefecture FROM anef.demande WHERE origine = 'ANEF'")) if p)
+_LOOKUP_CHUNK = 10_000
 
 
 #: The tables whose rows carry a right: a mirror differing there misleads AGDREF's readers about one.
@@ -139,7 +147,7 @@ _RIGHTS_TABLES = frozenset({"titre", "attestation", "demande", "mesure_eloigneme
 
 
 def _differences(agdref: Engine, anef: Engine) -> dict[Difference, str]:
-    return {d: scope for scope in scopes_decided_in_anef(anef) for d in check(agdref, anef, scope).differences}
+    return {d: scope for scope, result in check_every_scope(agdref, anef).items() for d in result.differences}
 
 
 def mirror_divergences(agdref: Engine, anef: Engine, recheck_after: float = 5.0) -> list[Divergence]:
