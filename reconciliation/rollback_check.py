@@ -101,12 +101,16 @@ class RollbackCheck:
     def passed(self) -> bool:
         return not self.differences
 
+    @classmethod
+    def empty(cls, scope: str) -> RollbackCheck:
+        """Nothing ANEF decided in ``scope`` yet: every table at 0 of 0."""
+        return cls(scope, dict.fromkeys(RULES, 0), dict.fromkeys(RULES, 0))
+
 
 def check(agdref: Engine, anef: Engine, scope: str) -> RollbackCheck:
     """Compare, for the prefecture ``scope`` (ANEF's notation: ``75``, ``2A``), every row ANEF
     created with what AGDREF holds under its key. Reads both databases; writes nothing."""
-    return check_every_scope(agdref, anef, scope).get(scope) or RollbackCheck(
-        scope, {name: 0 for name in RULES}, {name: 0 for name in RULES})
+    return check_every_scope(agdref, anef, scope).get(scope) or RollbackCheck.empty(scope)
 
 
 def check_every_scope(agdref: Engine, anef: Engine, only: str | None = None) -> dict[str, RollbackCheck]:
@@ -128,7 +132,7 @@ def check_every_scope(agdref: Engine, anef: Engine, only: str | None = None) -> 
                     {"keys": keys[start:start + _LOOKUP_CHUNK]})))
         for row in sorted(rows, key=lambda r: r["key"]):
             scope = row["scope"] or "?"
-            result = results.setdefault(scope, RollbackCheck(scope, {n: 0 for n in RULES}, {n: 0 for n in RULES}))
+            result = results.setdefault(scope, RollbackCheck.empty(scope))
             key, facts, legacy = row["key"], rule.facts(row), found.get(row["key"])
             wrong = [("absent", None, key)] if legacy is None else [
                 (column, str(legacy[column] or "").strip(), value) for column, value in facts.items()
