@@ -89,7 +89,7 @@ def _run(persons: int, seed: int, timeout: float) -> None:
 
     console.print("[bold]3. connector and worker[/] (background, logs in .cache/demo/)")
     CONNECTOR.start("connector", "run")
-    _wait(lambda: source.slot_state(agdref_db, settings.replication_slot).active, 60, "the connector's slot")
+    _wait(lambda: source.slot_state(agdref_db, settings.replication_slot).ready, 60, "the connector's slot")
     WORKER.start("worker")
     console.print(f"  connector pid {CONNECTOR.pid}, worker pid {WORKER.pid}")
 

@@ -38,7 +38,7 @@ def show(console: Console, settings: Settings, agdref_db: Engine, anef_db: Engin
     from schemas.anef_tables import demande, titre, usager
 
     CAPTURE.start("connector", "way-back")
-    _wait(lambda: source.slot_state(anef_db, settings.way_back_slot).active, 60, "the way back's slot")
+    _wait(lambda: source.slot_state(anef_db, settings.way_back_slot).ready, 60, "the way back's slot")
     WRITER.start("way-back", "worker")
     console.print(f"  way-back capture pid {CAPTURE.pid}, way-back worker pid {WRITER.pid}")
     now = datetime.now(UTC)

@@ -23,6 +23,16 @@ class SlotState:
     lag_bytes: int | None = None
     lag_seconds: float | None = None   # age of the last acknowledged commit while WAL waits; 0 when caught up
 
+    @property
+    def ready(self) -> bool:
+        """A capture is attached and the slot decodes every transaction committed from now on.
+        ``active`` alone is not that: the backend creating a slot holds it active while it waits
+        for the transactions running anywhere on the server to end, and a transaction committed
+        meanwhile is before the slot's consistent point (measured: a test writing ANEF as soon as
+        the way back's slot showed active, beside long snapshot transactions, was never captured).
+        The position is set once the slot is consistent."""
+        return self.active and self.confirmed_flush_lsn is not None
+
 
 def lsn_to_int(lsn: str) -> int:
     high, low = lsn.split("/")

@@ -38,7 +38,7 @@ def _anef(chain: Chain, table, column, value):
 def test_changes_in_every_agdref_table_reach_anef_as_whole_dossiers(chain: Chain):
     env = chain.environment
     chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     chain.process("worker").start("worker", env=env)
 
     seed_population(chain.agdref, 300, seed=5, processes=1)

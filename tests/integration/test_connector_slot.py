@@ -20,7 +20,7 @@ from tests.integration.conftest import Chain, wait_for
 def test_a_quiet_connector_moves_its_slot_with_other_writes_and_sends_heartbeats(chain: Chain):
     env = chain.environment
     chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     start = source.slot_state(chain.agdref, chain.name).confirmed_flush_lsn
     with chain.anef.begin() as conn:  # WAL written by another database on the same server
         conn.execute(text("CREATE TABLE IF NOT EXISTS wal_noise AS SELECT g, md5(g::text) FROM generate_series(1, 20000) g"))

@@ -76,8 +76,8 @@ def _the_way_backs_capture_publishes_what_debeziums_does(chain: Chain, theirs: s
     """ANEF's own permit, published by `connector way-back` and by Debezium configured from
     deploy/debezium/anef-way-back.json's function: the same envelope on the same topic names; the
     migration's own rows (origine = 'AGDREF', written all along by the worker) in neither."""
-    wait_for(lambda: source.slot_state(chain.anef, f"{theirs}_back").active and
-             source.slot_state(chain.anef, f"{chain.name}_back").active, 120, "both way-back captures streaming")
+    wait_for(lambda: source.slot_state(chain.anef, f"{theirs}_back").ready and
+             source.slot_state(chain.anef, f"{chain.name}_back").ready, 120, "both way-back captures streaming")
     with chain.anef.begin() as conn:
         conn.execute(insert(usager), [person(NATIVE)])
         conn.execute(insert(titre), [permit("WEB0000001", NATIVE)])

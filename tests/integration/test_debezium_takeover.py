@@ -43,7 +43,7 @@ def test_debezium_continues_from_our_connectors_slot_without_skipping_a_change(c
     env = {**chain.environment, "KAFKA_TOPIC_PARTITIONS": "3"}
     seed_population(chain.agdref, 300, seed=23, processes=1)
     chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "our connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "our connector's slot")
     chain.process("worker").start("worker", env=env)
     _finished(_workload(env, WORKLOAD_SECONDS // 2, seed=7))  # the overlap, through our connector
     wait_for(lambda: settled(chain.agdref, chain.anef), 120, "ANEF to follow our connector",
@@ -62,7 +62,7 @@ def test_debezium_continues_from_our_connectors_slot_without_skipping_a_change(c
                              bootstrap=chain.infra.kafka_bootstrap, prefix=chain.name, slot=chain.name,
                              publication=chain.name, rest_port=free_port(), snapshot_mode="no_data")
     try:
-        wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 120, "Debezium on the same slot",
+        wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 120, "Debezium on the same slot",
                  explain=lambda: (tmp_path / "connect" / "connect.log").read_text()[-3000:])
         wait_for(lambda: _usage_name(chain, person) == "TAKEOVER", 60,
                  "the first change Debezium streams to reach ANEF (not taken for an older one)")

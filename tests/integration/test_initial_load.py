@@ -38,7 +38,7 @@ def test_the_load_survives_killed_workers_and_connector_under_live_changes(chain
     seed_population(chain.agdref, PERSONS, seed=21, processes=1)
     run = ["connector", "run", "--range-persons", str(RANGE_PERSONS)]
     chain.process("connector").start(*run, env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     workload = subprocess.Popen(
         [sys.executable, "-m", "cli", "simulate", "--rate", "25", "--duration", str(WORKLOAD_SECONDS), "--seed", "8",
          "--mix", AGDREF_ONLY], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

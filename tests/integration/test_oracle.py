@@ -47,7 +47,7 @@ def test_anef_equals_the_mapping_of_agdref_after_workers_connector_and_broker_ar
     env = {**chain.environment, "KAFKA_TOPIC_PARTITIONS": "3"}
     seed_population(chain.agdref, 400, seed=12, processes=1)
     chain.process("connector").start("connector", "run", "--chunk-size", "300", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     for worker in WORKERS:
         chain.process(worker).start("worker", env=env)
     workload = subprocess.Popen(

@@ -17,7 +17,7 @@ def test_the_overlap_workload_leaves_anef_equal_to_the_mapping_of_agdref(chain: 
     env = {**chain.environment}
     seed_population(chain.agdref, 200, seed=8, processes=1)
     chain.process("connector").start("connector", "run", "--chunk-size", "500", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     chain.process("worker").start("worker", env=env)
     # The population was there before the connector: its initial snapshot (chunks between
     # watermarks, no lock) runs while the workload writes.

@@ -24,7 +24,7 @@ def _start(chain: Chain, persons: int, seed: int = 8, **worker_env: str) -> None
     """Seed, start connector and worker, wait for the backfill to settle."""
     seed_population(chain.agdref, persons, seed=seed, processes=1)
     chain.process("connector").start("connector", "run", "--chunk-size", "500", env=chain.environment)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     chain.process("worker").start("worker", env={**chain.environment, **worker_env})
     wait_for(lambda: settled(chain.agdref, chain.anef), 180, "the backfill", explain=lambda: where_it_stands(chain))
 

@@ -31,7 +31,7 @@ def test_an_unreachable_anef_database_delays_the_stream_and_rejects_nothing(chai
         env = {**chain.environment,
                "ANEF_DATABASE_URL": anef_url.set(port=proxy.port).render_as_string(hide_password=False)}
         chain.process("connector").start("connector", "run", env=env)
-        wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+        wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
         worker = chain.process("worker")
         worker.start("worker", env=env)
         with chain.agdref.begin() as conn:

@@ -47,7 +47,7 @@ def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(ch
     env = chain.environment
     seed_population(chain.agdref, 300, seed=31, processes=1)
     chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     worker = chain.process("worker")
     worker.start("worker", env=env)
     wait_for(lambda: len(_sink_processes(worker.pid or 0)) == 2, 60, "the worker's two sink processes")

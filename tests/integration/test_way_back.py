@@ -26,7 +26,7 @@ def _start_way_back(chain: Chain, metrics_port: int = 0) -> None:
     chain.process("way-back").start("connector", "way-back", env=chain.environment)
     chain.process("way-back-worker").start("way-back", "worker",
                                            env={**chain.environment, "WAY_BACK_METRICS_PORT": str(metrics_port)})
-    wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").active, 60, "the way back's slot")
+    wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").ready, 60, "the way back's slot")
 
 
 def _legacy(agdref: Engine, table, *where) -> list[dict]:

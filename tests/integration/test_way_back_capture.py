@@ -25,7 +25,7 @@ def _events(chain: Chain, table: str) -> list[ChangeEvent]:
 def _start(chain: Chain):
     capture = chain.process("way-back")
     capture.start("connector", "way-back", env=chain.environment)
-    wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").active, 60, "the way back's slot")
+    wait_for(lambda: source.slot_state(chain.anef, f"{chain.name}_back").ready, 60, "the way back's slot")
     return capture
 
 

@@ -24,7 +24,7 @@ def test_a_worker_killed_after_a_backfill_resumes_from_its_offsets_in_seconds(ch
     seed_population(chain.agdref, 1500, seed=21, processes=1)
     env = chain.environment
     chain.process("connector").start("connector", "run", env=env)
-    wait_for(lambda: source.slot_state(chain.agdref, chain.name).active, 60, "the connector's slot")
+    wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     chain.process("worker").start("worker", env=env)
     wait_for(lambda: settled(chain.agdref, chain.anef), 180, "the backfill")
     time.sleep(2)  # offsets are committed every second
