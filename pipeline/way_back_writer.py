@@ -164,11 +164,8 @@ def persons_to_write_back(agdref: Engine, anef: Engine, scope: str | None = None
     """Every person ANEF created rows for (of the prefecture ``scope``: the person's, or a permit's
     or application's), and, without a scope, every person the way back wrote rows for before
     (their rows ANEF no longer has are deleted): what a resync writes back."""
-    where = "" if scope is None else " AND prefecture = :s"
-    person_in_scope = "" if scope is None else (
-        " AND numero_etranger IN (SELECT numero_etranger FROM anef.usager WHERE prefecture = :s)")
-    tables = [f"SELECT rtrim(numero_etranger) FROM anef.{t} WHERE origine = 'ANEF'"
-              + (where if t in ("usager", "titre", "demande") else person_in_scope) for t in WAY_BACK_TABLES]
+    tables = [f"SELECT rtrim(t.numero_etranger) FROM anef.{name} t WHERE t.origine = 'ANEF'"
+              + ("" if scope is None else f" AND {anef_tables.prefecture_sql(name)} = :s") for name in WAY_BACK_TABLES]
     with anef.connect() as conn:
         found = set(conn.execute(text(" UNION ".join(tables)), {"s": scope}).scalars())
     if scope is None:

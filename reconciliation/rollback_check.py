@@ -11,7 +11,8 @@ of validity, the work authorisation, an application's decision, a removal measur
 not the text the way back may carry in a lesser form (names, streets: listed as losses, not rights).
 
 A row's scope is its own ``prefecture`` (permit, application), or its holder's for a receipt or a
-measure, which have none.
+measure, which have none: ``schemas.anef_tables.prefecture_sql``, the rule the way back's resync
+selects by too (which rows a prefecture holds is not what is checked here).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from reconciliation.divergence import Divergence, FieldDifference, Kind, Severity
+from schemas.anef_tables import prefecture_sql
 
 # From the contracts, deliberately not imported from domain/ (see the module's docstring).
 _PERMIT_TYPES = {"CARTE_TEMPORAIRE": "CST", "CARTE_PLURIANNUELLE": "CSP", "PASSEPORT_TALENT": "CPT",
@@ -51,25 +53,25 @@ class _Rule:
     facts: Callable[[dict[str, Any]], dict[str, str]]   # AGDREF column → the value it must hold
 
 
-_HOLDER_SCOPE = "(SELECT u.prefecture FROM anef.usager u WHERE u.numero_etranger = t.numero_etranger)"
 RULES: dict[str, _Rule] = {
-    "usager": _Rule("SELECT t.*, t.numero_etranger AS key, t.prefecture AS scope FROM anef.usager t WHERE t.origine = 'ANEF'",
+    "usager": _Rule(f"SELECT t.*, t.numero_etranger AS key, {prefecture_sql('usager')} AS scope FROM anef.usager t"
+                    " WHERE t.origine = 'ANEF'",
                     "etranger", "num_etranger", lambda r: {"num_etranger": r["numero_etranger"]}),
-    "titre": _Rule("SELECT t.*, rtrim(t.numero_titre) AS key, t.prefecture AS scope FROM anef.titre t"
+    "titre": _Rule(f"SELECT t.*, rtrim(t.numero_titre) AS key, {prefecture_sql('titre')} AS scope FROM anef.titre t"
                    " WHERE t.origine = 'ANEF'", "titre", "num_titre", lambda r: {
                        "num_etranger": r["numero_etranger"], "type_titre": _PERMIT_TYPES[r["categorie"]],
                        "date_debut_val": _day(r["date_debut"]), "date_fin_val": _day(r["date_fin"]),
                        "autor_travail": _flag(r["autorisation_travail"])}),
-    "demande": _Rule("SELECT t.*, rtrim(t.numero_demande) AS key, t.prefecture AS scope FROM anef.demande t"
+    "demande": _Rule(f"SELECT t.*, rtrim(t.numero_demande) AS key, {prefecture_sql('demande')} AS scope FROM anef.demande t"
                      " WHERE t.origine = 'ANEF'", "demande", "num_demande", lambda r: {
                          "num_etranger": r["numero_etranger"], "decision": _DECISIONS[r["statut"]],
                          "date_depot": _day(r["date_depot"]), "type_titre": _PERMIT_TYPES[r["categorie_demandee"]]}),
-    "attestation": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {_HOLDER_SCOPE} AS scope FROM anef.attestation t"
+    "attestation": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {prefecture_sql('attestation')} AS scope FROM anef.attestation t"
                          f" WHERE t.origine = 'ANEF'", "doc_provisoire", "num_doc", lambda r: {
                              "num_etranger": r["numero_etranger"], "type_doc": _RECEIPTS[r["type"]],
                              "date_debut": _day(r["date_debut"]), "date_fin": _day(r["date_fin"]),
                              "autor_travail": _flag(r["autorisation_travail"])}),
-    "mesure_eloignement": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {_HOLDER_SCOPE} AS scope"
+    "mesure_eloignement": _Rule(f"SELECT t.*, rtrim(t.numero) AS key, {prefecture_sql('mesure_eloignement')} AS scope"
                                 f" FROM anef.mesure_eloignement t WHERE t.origine = 'ANEF'", "mesure_eloignement",
                                 "num_mesure", lambda r: {
                                     "num_etranger": r["numero_etranger"], "nature": r["nature"],

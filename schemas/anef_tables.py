@@ -335,6 +335,16 @@ def primary_key_columns(table_name: str) -> tuple[str, ...]:
     return tuple(str(c.name) for c in metadata.tables[f"{SCHEMA}.{table_name}"].primary_key.columns)
 
 
+def prefecture_sql(table_name: str, alias: str = "t") -> str:
+    """SQL: the prefecture (ANEF's notation, ``75``, ``2A``) a row of ``table_name`` aliased
+    ``alias`` belongs to: its own for a person, a permit or an application, its holder's for a
+    receipt or a removal measure (they carry none). One rule for the way back's resync and the
+    roll-back check, which must agree on what a prefecture's scope holds."""
+    if "prefecture" in metadata.tables[f"{SCHEMA}.{table_name}"].c:
+        return f"{alias}.prefecture"
+    return f"(SELECT u.prefecture FROM {SCHEMA}.usager u WHERE u.numero_etranger = {alias}.numero_etranger)"
+
+
 # Where the way back's capture of ANEF's own rows stands (connectors.way_back_source): AGDREF's
 # connector_state's columns, kept on ANEF's side because that is the database it reads.
 capture_state = Table("capture_state", metadata, *position_columns(), schema=BOOKKEEPING_SCHEMA)
