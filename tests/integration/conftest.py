@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select, text
 from cli.processes import Background
 from common.db import engine
 from schemas import agdref_tables as legacy
-from schemas.anef_tables import legacy_row, pending
+from schemas.anef_tables import conflict, legacy_row, pending
 from tests.integration.infrastructure import Infrastructure, provide
 
 
@@ -147,6 +147,27 @@ def waiting_dossiers(anef: Engine) -> int:
         return conn.execute(select(func.count()).select_from(pending)).scalar_one()
 
 
+def stale_kept_rows(agdref: Engine, anef: Engine) -> list[tuple[str, str]]:
+    """(table, key) of every legacy row the assembly area keeps otherwise than AGDREF holds it, or
+    lacks, or keeps though AGDREF deleted it: a change lost on the way, where a stale dossier with
+    no stale row is a lost rebuild (or a conflict held)."""
+    from pipeline.decide import source_key
+    from schemas.fingerprint import row_digest_sql
+
+    found: dict[tuple[str, str], str] = {}
+    with agdref.connect() as conn:
+        for table in legacy.CAPTURED_TABLES:
+            keys = legacy.primary_key_columns(table)
+            for r in conn.execute(text(f"SELECT {', '.join(keys)}, {row_digest_sql(table, 'r')}"
+                                       f" FROM agdref.{table} AS r")):
+                found[(table, source_key(table, dict(zip(keys, r))))] = r[-1]
+    with anef.connect() as conn:
+        kept = {(r.source_table, r.source_key): r.digest for r in conn.execute(
+            select(legacy_row.c.source_table, legacy_row.c.source_key, legacy_row.c.digest)
+            .where(~legacy_row.c.deleted))}
+    return sorted(k for k in found.keys() | kept.keys() if found.get(k) != kept.get(k))
+
+
 def settled(agdref: Engine, anef: Engine) -> bool:
     """Every AGDREF row is kept by the pipeline, no dossier waits for its rebuild, and ANEF equals
     the mapping applied to AGDREF directly."""
@@ -169,15 +190,24 @@ def assert_anef_equals_the_mapping_of_agdref(chain: Chain, timeout: float = 180)
 
 
 def where_it_stands(chain: Chain) -> str:
-    """What an unsettled chain looks like: for the message of a failed wait."""
+    """What an unsettled chain looks like, for the message of a failed wait: which dossiers differ,
+    and where the difference lies (a kept row unlike AGDREF's: a change lost on the way; none: a
+    rebuild lost, or a conflict held; a dead letter)."""
+    from pipeline.rejects import dead_letters
     from reconciliation.dossiers import compare_dossiers
+    from schemas.topics import dead_letter_topic
 
     c = compare_dossiers(chain.agdref, chain.anef)
     alive = {name: chain.process(name).pid is not None for name in ("connector", "worker")}
+    with chain.anef.connect() as conn:
+        held = sorted(conn.execute(select(conflict.c.numero_etranger)).scalars())
+    stale = stale_kept_rows(chain.agdref, chain.anef)
+    letters = dead_letters(chain.infra.kafka_bootstrap, dead_letter_topic(chain.name))
     return (f"kept {kept_rows(chain.anef)}/{legacy_rows(chain.agdref)} legacy rows, {waiting_dossiers(chain.anef)} "
             f"dossiers waiting; missing {c.missing[:5]}, unexpected {c.unexpected[:5]}, different "
             f"{list(c.mismatched.items())[:5]}, parked expected-only {sorted(set(c.parked_expected) - set(c.parked_found))[:5]}, "
-            f"found-only {sorted(set(c.parked_found) - set(c.parked_expected))[:5]}; alive {alive}")
+            f"found-only {sorted(set(c.parked_found) - set(c.parked_expected))[:5]}; kept rows unlike AGDREF's "
+            f"{len(stale)} {stale[:5]}; conflicts held {held[:5]}; dead letters {len(letters)}; alive {alive}")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.25,
