@@ -1,6 +1,6 @@
-"""Faust's Kafka transport, with the consumer's fetches batched.
+"""Faust's Kafka transport, with the consumer's fetches batched and rebalances made safe.
 
-Faust builds aiokafka's consumer with ``fetch_max_wait_ms=1500`` and aiokafka's default
+**Fetches.** Faust builds aiokafka's consumer with ``fetch_max_wait_ms=1500`` and aiokafka's default
 ``fetch_min_bytes=1``, and offers no setting for either: the broker answers a fetch as soon as one
 record is there. Under a steady trickle of legacy changes the worker's consumer thread then
 decodes a whole fetch response (every assigned partition) for every handful of events, in Python,
@@ -8,29 +8,55 @@ holding the interpreter lock the agents need. With ``fetch_min_bytes`` the broke
 until that many bytes are there or ``fetch_max_wait_ms`` has passed: fewer, fuller responses, at
 the price of at most ``fetch_max_wait_ms`` of freshness when traffic is light.
 
-Only the worker's consumer changes (``App``'s transport); producers and Faust's other clients
-keep Faust's defaults.
+**Rebalances.** A record fetched before a rebalance and handed on after it (Faust's hand-over
+waits while the agent's buffer is full: seconds, under load) is *stale*: the partitions were
+seeked back to their committed offsets meanwhile. faust-streaming 0.15.3 then lost changes in two
+ways (faust-streaming issues 216 and 221; its PR 223 only stops the stream from processing such a
+record):
+- the consumer recorded the stale record's offset as read *after* the seek, so the records the
+  seek fetched again below it were dropped as already read, and the gap between the committed
+  offset and the stale one was counted as acknowledged;
+- the stream acknowledged the stale record it skipped, so its offset could be committed while
+  the records before it, fetched again, were still being processed: a crash then lost them.
+Measured: 1 run in ~40 of ``test_the_load_survives_killed_workers_and_connector_under_live_changes``
+ended with legacy rows never kept (no dead letter, nothing waiting), both workers' logs showing a
+rebalance under load. Here a stale record is neither read nor acknowledged: it comes again from
+the committed offset, and the sink makes the repetition harmless.
+
+Only the workers' consumers change (``App``'s transport: the forward worker's, and the way back's,
+which keeps Faust's fetch bounds); producers and Faust's other clients keep Faust's defaults.
 """
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 import faust
+from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
+from faust.types import Message
+from mode import Service, ServiceT
+
+from common.log import get_logger
+
+log = get_logger(__name__)
 
 
-def app_class(fetch_min_bytes: int, fetch_max_wait_ms: int) -> type[faust.App]:
-    """A ``faust.App`` whose worker consumer fetches with these two bounds."""
+def app_class(fetch_min_bytes: int | None = None, fetch_max_wait_ms: int | None = None) -> type[faust.App]:
+    """A ``faust.App`` whose worker consumer ignores records fetched before the current rebalance
+    generation, and fetches with these two bounds (None: Faust's)."""
 
     class BatchedFetchThread(driver.AIOKafkaConsumerThread):
         def _create_worker_consumer(self, transport: Any) -> Any:
             consumer = super()._create_worker_consumer(transport)
             # Read by aiokafka when the consumer starts (it builds its Fetcher from them then).
-            consumer._fetch_min_bytes = fetch_min_bytes
-            consumer._fetch_max_wait_ms = fetch_max_wait_ms
+            if fetch_min_bytes is not None:
+                consumer._fetch_min_bytes = fetch_min_bytes
+            if fetch_max_wait_ms is not None:
+                consumer._fetch_max_wait_ms = fetch_max_wait_ms
             return consumer
 
-    class BatchedFetchConsumer(driver.Consumer):
+    class BatchedFetchConsumer(RebalanceSafeConsumer):
         def _new_consumer_thread(self) -> BatchedFetchThread:
             return BatchedFetchThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -42,3 +68,73 @@ def app_class(fetch_min_bytes: int, fetch_max_wait_ms: int) -> type[faust.App]:
             return BatchedFetchTransport(self.conf.broker_consumer, self)
 
     return App
+
+
+class RebalanceSafeConsumer(driver.Consumer):
+    """Faust's aiokafka consumer, where a record of an earlier rebalance generation is never
+    counted as read nor acknowledged (see the module's docstring)."""
+
+    def stale(self, message: Message) -> bool:
+        """Fetched before the current generation's seek: it will be fetched again."""
+        return message.generation_id != self.app.consumer_generation_id
+
+    def ack(self, message: Message) -> bool:
+        """Faust's acknowledgement, refused for a stale record: the stream acknowledges the
+        records it skips, and a skipped stale record was not processed."""
+        if self.stale(message):
+            self._unacked_messages.discard(message)  # not waited for: it comes again
+            return False
+        return super().ack(message)
+
+    async def _drain_messages(self, fetcher: ServiceT) -> None:  # pragma: no cover - runs in the worker
+        """faust-streaming 0.15.3's loop (``faust.transport.consumer.Consumer._drain_messages``),
+        with two checks: a stale record is not handed on (nor counted in a gap), and one that
+        became stale while it was handed on is not recorded as read."""
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = cast(Service, self)._stopped.is_set
+        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+        get_read_offset = self._read_offset.__getitem__
+        set_read_offset = self._read_offset.__setitem__
+        commit_every = self._commit_every
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        num_since_yield = 0
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                self.diag.set_flag(CONSUMER_FETCHING)
+                await self.sleep(0)  # getmany may return at once, again and again
+                if not self.should_stop:
+                    async for tp, message in getmany(timeout=1.0):
+                        num_since_yield += 1
+                        if num_since_yield > 100:
+                            await asyncio.sleep(0)
+                            num_since_yield = 0
+                        if self.stale(message):
+                            log.info("worker.stale_record_skipped", topic=tp.topic, partition=tp.partition,
+                                     offset=message.offset)
+                            continue
+                        offset = message.offset
+                        r_offset = get_read_offset(tp)
+                        if r_offset is None or offset >= r_offset:
+                            if offset - (r_offset or 0) > 1 and r_offset and acks_enabled_for(message.topic):
+                                await self._add_gap(tp, r_offset + 1, offset)  # compacted away
+                            if commit_every is not None and self._n_acked >= commit_every:
+                                self._n_acked = 0
+                                await self.commit()
+                            await self.wait_first(callback(message), self.suspend_flow.wait())
+                            if not self.stale(message):  # a seek meanwhile set where reading resumes
+                                set_read_offset(tp, offset)
+                    self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except Exception as exc:
+            self.log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)

@@ -21,7 +21,7 @@ import sqlalchemy.exc
 from common.db import engine
 from common.log import get_logger
 from common.settings import Settings
-from pipeline import metrics
+from pipeline import consumer_fetch, metrics
 from pipeline.actions import DeadLetter, Origin
 from pipeline.app import RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, _exit_without_ack, _send_dead_letter
 from pipeline.way_back_writer import WayBackWriter, WrittenBack
@@ -47,7 +47,7 @@ def create_way_back_app(settings: Settings) -> faust.App:
     app_id = f"{settings.worker_id}-way-back"
     datadir = Path(settings.worker_data_dir) / app_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = consumer_fetch.app_class()(  # Faust's consumer loses records at rebalances: see consumer_fetch
         app_id, broker=f"kafka://{settings.kafka_bootstrap_servers}", value_serializer="raw", key_serializer="raw",
         store="memory://", datadir=str(datadir), topic_replication_factor=settings.kafka_replication_factor,
         topic_partitions=settings.kafka_topic_partitions, consumer_auto_offset_reset="earliest", producer_acks=-1,
