@@ -83,6 +83,8 @@ class RebalanceSafeConsumer(driver.Consumer):
         records it skips, and a skipped stale record was not processed."""
         if self.stale(message):
             self._unacked_messages.discard(message)  # not waited for: it comes again
+            log.info("worker.stale_record_not_acknowledged", topic=message.topic, partition=message.partition,
+                     offset=message.offset)
             return False
         return super().ack(message)
 
@@ -122,8 +124,11 @@ class RebalanceSafeConsumer(driver.Consumer):
                                 self._n_acked = 0
                                 await self.commit()
                             await self.wait_first(callback(message), self.suspend_flow.wait())
-                            if not self.stale(message):  # a seek meanwhile set where reading resumes
+                            if not self.stale(message):
                                 set_read_offset(tp, offset)
+                            else:  # a rebalance's seek meanwhile set where reading resumes
+                                log.info("worker.stale_record_not_read", topic=tp.topic, partition=tp.partition,
+                                         offset=offset, resumes_at=get_read_offset(tp))
                     self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
