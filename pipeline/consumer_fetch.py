@@ -84,7 +84,7 @@ class RebalanceSafeConsumer(driver.Consumer):
         if self.stale(message):
             self._unacked_messages.discard(message)  # not waited for: it comes again
             log.info("worker.stale_record_not_acknowledged", topic=message.topic, partition=message.partition,
-                     offset=message.offset)
+                     offset=message.offset, skipped=not message.tracked)  # skipped: never processed
             return False
         return super().ack(message)
 
