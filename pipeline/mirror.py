@@ -77,7 +77,12 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             digest=None if change.row is None else row_digest(change.table, change.row),
             committed_at=datetime.fromtimestamp(change.committed_at_ms / 1000, tz=UTC),
         ))
-    upsert(conn, legacy_row, rows, conflict=("source_table", "source_key"), also_set="written_at = now()")
+    # The newer position wins in SQL too: the read above cannot lock a row not kept yet, and one
+    # inserted meanwhile by another transaction (a live recording beside a range's snapshot rows,
+    # a replay beside the change it repeats) is met here on its key once that one commits.
+    # Without the condition the older state overwrote it (tests/integration/test_assembly_area_races.py).
+    upsert(conn, legacy_row, rows, conflict=("source_table", "source_key"), where="excluded.position > t.position",
+           also_set="written_at = now()")
     result.applied = len(rows)
     result.replays = len(changes) - len(rows)
     return result
