@@ -3,7 +3,7 @@
 ``mirror.record`` reads the kept state of its rows (``SELECT … FOR UPDATE``) before it writes
 them. A row not kept yet cannot be locked: another transaction may insert it meanwhile, and the
 write then meets that row on its key. The flake this file pins (the initial load's kill test, 1
-run in ~40): a range's snapshot rows, recorded for a deferred dossier, overwrote the deletes of
+run in ~60): a range's snapshot rows, recorded for a deferred dossier, overwrote the deletes of
 that person that a live recording had committed in between (the purge's transaction was not
 complete yet, so its recording did not wait for the load gate); the person stayed in ANEF."""
 from __future__ import annotations
