@@ -299,11 +299,10 @@ def chain(infrastructure: Infrastructure, tmp_path: Path) -> Iterator[Chain]:
         source.drop(made.agdref, name, name)
         way_back_source.drop(made.anef, f"{name}_back", f"{name}_back")  # a database with a slot cannot be dropped
         drop_origins(made.agdref, f"{WAY_BACK_ORIGIN}:worker-{name}")  # each holds one of the server's slot states
-        if not os.environ.get("TEST_KEEP_DATABASES"):  # kept with the databases, to look at a failure
-            _delete_topics(infrastructure.kafka_bootstrap, name)
         made.agdref.dispose()
         made.anef.dispose()
         if os.environ.get("TEST_KEEP_DATABASES"):  # to look at a failure: agdref_<name>, anef_<name>, topics
             print(f"kept databases agdref_{name} and anef_{name}")
         else:
+            _delete_topics(infrastructure.kafka_bootstrap, name)
             drop_databases(infrastructure, f"agdref_{name}", f"anef_{name}")
