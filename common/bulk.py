@@ -12,14 +12,13 @@ every cast and check happens in the ``INSERT`` (``IntegrityError``, ``DataError`
 """
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, Connection, Table, all_, any_, bindparam, cast, text
+from sqlalchemy import ARRAY, Boolean, Connection, Table, all_, any_, bindparam, cast, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,7 +35,8 @@ def _array_type(column) -> str:
 def _select(column, alias: str) -> str:
     if isinstance(column.type, ARRAY):
         item = column.type.item_type.compile(dialect=_DIALECT)
-        return f"CAST(ARRAY(SELECT jsonb_array_elements_text({alias})) AS {item}[])"
+        # A null array stays null (ARRAY(SELECT …) of nothing is '{}'): a NOT NULL column refuses it.
+        return f"CASE WHEN {alias} IS NOT NULL THEN CAST(ARRAY(SELECT jsonb_array_elements_text({alias})) AS {item}[]) END"
     return alias
 
 
@@ -123,41 +123,64 @@ def copy_into(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
 
 
 def _copy(conn: Connection, target: str, columns: list, rows: Sequence[dict]) -> None:
-    """COPY in CSV, written by the csv module's C loop (per-value Python calls cost more than the
-    database's insert)."""
+    """COPY in PostgreSQL's text format, each value encoded by its column's type. CSV (the csv
+    module's C loop, quoting every value) cost 0.2 ms per person on the initial load's legacy rows:
+    every ``"`` of their JSON doubled character by character; the text format escapes only
+    backslashes and control characters, which these values almost never hold (3x faster)."""
     names = [str(c.name) for c in columns]
-    special = {i: _array_text if isinstance(c.type, ARRAY) else _json_text
-               for i, c in enumerate(columns) if isinstance(c.type, (ARRAY, JSONB))}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    encoders = [_encoder(c) for c in columns]
     row_of = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
-    for r in rows:
-        values = row_of(r)
-        if None in values or special:
-            values = [NULL if v is None else v for v in values]
-            for i, encode in special.items():
-                values[i] = encode(values[i])
-        writer.writerow(values)
-    buffer.seek(0)
-    every = ", ".join(names)
+    lines = ["\t".join([encode(v) for encode, v in zip(encoders, row_of(r))]) for r in rows]
+    lines.append("")
+    buffer = io.StringIO("\n".join(lines))
     with conn.connection.dbapi_connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {target} ({every}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}', FORCE_NULL ({every}))",
-                           buffer)
+        cursor.copy_expert(f"COPY {target} ({', '.join(names)}) FROM STDIN", buffer)
 
 
-#: How a null travels in the staging COPY (CSV quotes every text, so a null needs a mark of its own:
-#: one no legacy or ANEF value is).
-NULL = "\u27c2agdref-anef:null\u27c2"
+#: COPY's text format: a null, and the characters a value must escape.
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _json_text(value: Any) -> str:
-    return value if value is NULL else orjson.dumps(value).decode()
+def _escaped(text_: str) -> str:
+    if "\\" in text_ or "\t" in text_ or "\n" in text_ or "\r" in text_:
+        return text_.translate(_ESCAPES)
+    return text_
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return _NULL
+    # isinstance, not str(): a str-based enum's str() is its name where the database wants its value.
+    return _escaped(value) if isinstance(value, str) else str(value)
+
+
+def _boolean(value: Any) -> str:
+    return _NULL if value is None else ("t" if value else "f")
+
+
+def _json(value: Any) -> str:
+    return _NULL if value is None else _escaped(orjson.dumps(value).decode())
+
+
+def _array(value: Any) -> str:
+    return _NULL if value is None else _escaped(_array_text(value))
+
+
+def _encoder(column) -> Callable[[Any], str]:
+    """How a value of this column travels in COPY's text format (a staging table's text columns
+    take the same text, cast by the statement that reads them)."""
+    if isinstance(column.type, ARRAY):
+        return _array
+    if isinstance(column.type, JSONB):
+        return _json
+    if isinstance(column.type, Boolean):
+        return _boolean
+    return _plain
 
 
 def _array_text(value: Any) -> str:
     """A PostgreSQL array literal: every element quoted, ``"`` and ``\\`` escaped inside."""
-    if value is NULL:
-        return NULL
     items = ("NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
     return "{" + ",".join(items) + "}"
 
