@@ -33,7 +33,7 @@ def _values(i: int) -> dict:
         "flag": [True, False, None][i % 3],
         "amount": Decimal(1 << 70) + i,
         "day": dt.date(2024, 2, 29) if i % 2 else None,
-        "moment": dt.datetime(2026, 12, 1, 6, 45, 22, 495147, tzinfo=dt.timezone.utc),
+        "moment": dt.datetime(2026, 12, 1, 6, 45, 22, 495147, tzinfo=dt.UTC),
         "doc": None if i % 5 == 4 else {"text": awkward, "list": [awkward, None, 1.5], "nested": {"b": i % 2 == 0}},
         "tags": None if i % 6 == 5 else [awkward, None, "plain", 'a"b\\c'],
     }
