@@ -58,25 +58,16 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], conflict: Seque
     database raises (IntegrityError…)."""
     if not rows:
         return 0
-    sql, params = _upsert_sql(conn, table, rows, conflict, update, where, also_set, changed_only)
+    sql, params = upsert_statement(conn, table, rows, conflict, update, where, also_set, changed_only)
     return conn.execute(text(sql), params).rowcount
 
 
-def upserted(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
-             update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None,
-             changed_only: bool = False, *, returning: str) -> list[Any]:
-    """``upsert``, returning ``returning`` (SQL on the row, e.g. its key) of every row inserted or
-    updated; a row left as it was (``where`` false, or unchanged with ``changed_only``) is not
-    among them."""
-    if not rows:
-        return []
-    sql, params = _upsert_sql(conn, table, rows, conflict, update, where, also_set, changed_only)
-    return list(conn.execute(text(f"{sql} RETURNING {returning}"), params).scalars())
-
-
-def _upsert_sql(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
-                update: Sequence[str] | None, where: str | None, also_set: str | None,
-                changed_only: bool) -> tuple[str, dict[str, Any]]:
+def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
+                     update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None,
+                     changed_only: bool = False) -> tuple[str, dict[str, Any]]:
+    """``upsert``'s statement and parameters (the target aliased ``t``), for a caller that adds to
+    it (``RETURNING``, a ``WITH`` around it). From ``COPY_FROM`` rows it has already filled the
+    staging table it reads, on ``conn``: run it there, in the same transaction."""
     unique = list({key: r for key, r in zip(map(itemgetter(*conflict), rows), rows)}.values())
     names = list(unique[0])
     columns = [table.c[n] for n in names]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Table, delete, func
+from sqlalchemy import Connection, Table, delete, func, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import among, not_among, upsert, upserted
+from common.bulk import among, not_among, upsert, upsert_statement
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
@@ -102,14 +102,13 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
     rejected = _anefs_own(rejected, conflicts.created_in_anef(conn, sorted({d.root for d in rejected})))
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
-    changed: dict[Table, list[str]] = {}  # rows this write inserted or changed, by table: their digests move
-    gone: dict[Table, list[str]] = {}     # rows it deleted: their digests go
+    gone: dict[Table, list[str]] = {}  # rows this write deleted: their digests go (those it wrote move with it)
     if mapped:
-        changed[usager] = _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
+        _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
         mapped_members = sorted({n for d in mapped for n in d.members})
         for table, key, name in CHILDREN:
             rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
-            changed[table] = _upsert(conn, table, key, rows)
+            _upsert(conn, table, key, rows)
             kept = [r[key] for r in rows]
             gone[table] = _deleted(conn, table, key, among(table.c.numero_etranger, mapped_members),
                                    not_among(table.c[key], kept) if kept else True)
@@ -133,7 +132,7 @@ def _write(conn: Connection, dossiers: list[Rebuilt]) -> Written:
         conn.execute(delete(parked).where(among(parked.c.numero_etranger, sorted(settled))))
     if rejected:
         _park(conn, rejected)
-    conflicts.remember_rows(conn, changed, gone)
+    conflicts.forget_rows(conn, gone)
     _remember_mapping(conn, mapped + rejected, erased)
     return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=[d.root for d in held])
 
@@ -150,11 +149,13 @@ def _remember_mapping(conn: Connection, made: list[Rebuilt], erased: list[Rebuil
         conn.execute(delete(mapped_with).where(among(mapped_with.c.numero_etranger, gone)))
 
 
-def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> list[str]:
-    """Write the rows AGDREF's mapping made (never over a row ANEF created); the keys of those
-    inserted or changed."""
-    return upserted(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'", changed_only=True,
-                    returning=f"rtrim(t.{key})")
+def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
+    """Write the rows AGDREF's mapping made (never over a row ANEF created), and keep the digest
+    of those inserted or changed."""
+    if rows:
+        sql, params = upsert_statement(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'",
+                                       changed_only=True)
+        conn.execute(text(conflicts.remembering(table, sql)), params)
 
 
 def _deleted(conn: Connection, table: Table, key: str, *where) -> list[str]:

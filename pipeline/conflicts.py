@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from common.bulk import among
 from schemas.anef_tables import conflict, written
-from schemas.fingerprint import anef_key_digests_sql, anef_row_digests_sql
+from schemas.fingerprint import anef_row_digest_columns, anef_row_digests_sql
 
 
 def _current_digests() -> str:
@@ -59,23 +59,26 @@ def remember(conn: Connection, numbers: list[str]) -> None:
         " digest = excluded.digest"), {"n": numbers})
 
 
-def remember_rows(conn: Connection, changed: dict[Table, list[str]], gone: dict[Table, list[str]]) -> None:
-    """After a write: keep the digest of each row it inserted or changed (by table, their keys),
-    forget the digests of the rows it deleted. The rows it left as they were keep theirs: a
-    rebuild that changes one row of a dossier computes one digest, not one per row of the dossier
-    (``remember`` did, and that was a third of the database's time under live changes)."""
+def remembering(table: Table, write_sql: str) -> str:
+    """SQL: ``write_sql`` (an ``INSERT`` into ``table`` whose target is aliased ``t``) that also
+    keeps the digest of each row it inserted or changed, in the same statement; it returns their
+    keys. The rows it left as they were keep theirs: a rebuild that changes one row of a dossier
+    computes one digest, not one per row of the dossier (``remember`` did, and that was a third of
+    the database's time under live changes). The digests come from the written rows themselves
+    (``RETURNING``): reading them back by key afterwards was the initial load's largest statement
+    (0.14 ms per person)."""
+    return (f"WITH now_written AS ({write_sql} RETURNING {anef_row_digest_columns(table, 't')})"
+            " INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
+            f" SELECT '{table.name}', k, holder, d FROM now_written"
+            " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
+            " digest = excluded.digest RETURNING w.anef_key")
+
+
+def forget_rows(conn: Connection, gone: dict[Table, list[str]]) -> None:
+    """After a write: forget the digests of the rows it deleted (by table, their keys)."""
     for table, keys in gone.items():
         if keys:
             conn.execute(delete(written).where(written.c.anef_table == table.name, among(written.c.anef_key, keys)))
-    tables = [(table, keys) for table, keys in changed.items() if keys]
-    if not tables:
-        return
-    digests = " UNION ALL ".join(anef_key_digests_sql(table, f":k{i}") for i, (table, _) in enumerate(tables))
-    conn.execute(text(
-        "INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
-        f" SELECT t, k, holder, d FROM ({digests}) AS cur"
-        " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
-        " digest = excluded.digest"), {f"k{i}": keys for i, (_, keys) in enumerate(tables)})
 
 
 def hold(conn: Connection, numero: str, rows: list[str], position: int) -> None:

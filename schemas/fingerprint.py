@@ -62,18 +62,17 @@ def anef_row_digests_sql(holders: str | None = ":n") -> str:
     return " UNION ALL ".join(_digests(t, where) for t in ANEF_TABLES)
 
 
-def anef_key_digests_sql(table: Table, keys: str) -> str:
-    """SQL: ``anef_row_digests_sql``'s rows for the rows of one ANEF table whose keys are bound to
-    ``keys`` (what one write just inserted or changed)."""
-    key = anef_key(table)
-    return _digests(table, f"{key} = ANY(CAST({keys} AS {table.c[key].type.compile()}[]))")
-
-
 def anef_key(table: Table) -> str:
     return str(list(table.primary_key.columns)[0].name)
 
 
+def anef_row_digest_columns(t: Table, alias: str) -> str:
+    """SQL: the key, holder and digest of a row of ``t`` known by ``alias`` (the table itself in a
+    query, an ``INSERT``'s target in its ``RETURNING``), as ``k, holder, d``."""
+    return (f"rtrim({alias}.{anef_key(t)}) AS k, CAST({alias}.numero_etranger AS text) AS holder,"
+            f" md5(CAST({alias} AS text)) AS d")
+
+
 def _digests(t: Table, where: str) -> str:
-    return (f"SELECT '{t.name}' AS t, rtrim({anef_key(t)}) AS k, CAST(numero_etranger AS text) AS holder,"
-            f" md5(CAST({t.name} AS text)) AS d FROM {t.schema}.{t.name} WHERE origine = 'AGDREF'"
-            + (f" AND {where}" if where else ""))
+    return (f"SELECT '{t.name}' AS t, {anef_row_digest_columns(t, t.name)} FROM {t.schema}.{t.name}"
+            " WHERE origine = 'AGDREF'" + (f" AND {where}" if where else ""))

@@ -89,6 +89,7 @@ def test_an_upsert_through_the_staging_table_updates_what_changed_only(table):
         bulk.upsert(conn, t, rows, conflict=("k",))
     changed = [{**r, "label": "changed\\\t"} if i % 10 == 0 else r for i, r in enumerate(rows)]
     with db.begin() as conn:
-        touched = bulk.upserted(conn, t, changed, conflict=("k",), changed_only=True, returning="t.k")
+        sql, params = bulk.upsert_statement(conn, t, changed, conflict=("k",), changed_only=True)
+        touched = list(conn.execute(text(f"{sql} RETURNING t.k"), params).scalars())
     assert sorted(touched) == sorted(r["k"] for i, r in enumerate(rows) if i % 10 == 0)
     assert _stored(db, t) == _expected(changed)
