@@ -21,7 +21,10 @@ owner_number = owner  # the row's owner, normalised (see domain.assembly.owner)
 
 
 def source_key(table: str, row: dict) -> str:
-    return "|".join(str(row.get(c, "")) for c in primary_key_columns(table))
+    columns = primary_key_columns(table)
+    if len(columns) == 1:  # most tables; asked for every legacy row decided or loaded
+        return str(row.get(columns[0], ""))
+    return "|".join([str(row.get(c, "")) for c in columns])
 
 
 def decide(origin: Origin, key: bytes | None, value: bytes | None) -> Action | None:
