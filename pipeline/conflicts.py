@@ -65,8 +65,9 @@ def remembering(table: Table, write_sql: str) -> str:
     keys. The rows it left as they were keep theirs: a rebuild that changes one row of a dossier
     computes one digest, not one per row of the dossier (``remember`` did, and that was a third of
     the database's time under live changes). The digests come from the written rows themselves
-    (``RETURNING``): reading them back by key afterwards was the initial load's largest statement
-    (0.14 ms per person)."""
+    (``RETURNING``), one statement instead of a second one reading the rows back by key; that did
+    not make the database's work smaller (the rows' text and the index entries are what cost,
+    docs/performance.md), only one round trip less."""
     return (f"WITH now_written AS ({write_sql} RETURNING {anef_row_digest_columns(table, 't')})"
             " INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
             f" SELECT '{table.name}', k, holder, d FROM now_written"

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select, text
 
+from pipeline import conflicts
 from pipeline.actions import RowChange
 from pipeline.decide import owner_number, source_key
 from pipeline.sink import DossierSink
 from schemas.anef_tables import parked, titre, usager
+from schemas.fingerprint import anef_row_digests_sql
 from tests.integration.conftest import Chain
 
 PERSON = dict(num_etranger="0000000001", nom="DIALLO", prenoms="AMINATA", sexe="F", date_nais="19900512",
@@ -46,6 +48,16 @@ def test_the_same_batch_applied_twice_changes_nothing_the_second_time(chain: Cha
     assert (first.applied, first.migrated) == (2, 1)
     second = sink.apply([person(10), permit(11)])
     assert (second.applied, second.replays, second.migrated) == (0, 2, 0)
+
+
+def test_the_digest_kept_for_each_written_row_is_the_one_the_conflict_check_computes_from_anef(chain: Chain):
+    DossierSink(chain.anef).apply([person(10), permit(11)])
+    with chain.anef.connect() as conn:
+        kept = dict(conn.execute(text("SELECT anef_table || ':' || anef_key, digest FROM migration.written")).all())
+        now = dict(conn.execute(text(f"SELECT t || ':' || k, d FROM ({anef_row_digests_sql(None)}) AS cur")).all())
+        assert conflicts.changed_in_anef(conn, ["0000000001"]) == {}
+    assert kept == now
+    assert set(kept) == {"usager:0000000001", "titre:T000000001"}
 
 
 def test_an_older_change_never_replaces_a_newer_one(chain: Chain):
