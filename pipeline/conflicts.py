@@ -61,10 +61,10 @@ def remember(conn: Connection, numbers: list[str]) -> None:
 
 def remembering(table: Table, write_sql: str) -> str:
     """SQL: ``write_sql`` (an ``INSERT`` into ``table`` whose target is aliased ``t``) that also
-    keeps the digest of each row it inserted or changed, in the same statement; it returns their
-    keys. The rows it left as they were keep theirs: a rebuild that changes one row of a dossier
-    computes one digest, not one per row of the dossier (``remember`` did, and that was a third of
-    the database's time under live changes). The digests come from the written rows themselves
+    keeps the digest of each row it inserted or changed, in the same statement. The rows it left
+    as they were keep theirs: a rebuild that changes one row of a dossier computes one digest, not
+    one per row of the dossier (``remember`` did, and that was a third of the database's time
+    under live changes). The digests come from the written rows themselves
     (``RETURNING``), one statement instead of a second one reading the rows back by key; that did
     not make the database's work smaller (the rows' text and the index entries are what cost,
     docs/performance.md), only one round trip less."""
@@ -72,7 +72,7 @@ def remembering(table: Table, write_sql: str) -> str:
             " INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
             f" SELECT '{table.name}', k, holder, d FROM now_written"
             " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
-            " digest = excluded.digest RETURNING w.anef_key")
+            " digest = excluded.digest")
 
 
 def forget_rows(conn: Connection, gone: dict[Table, list[str]]) -> None:
