@@ -36,9 +36,13 @@ class Collector:
     def add(self, reason: Reason, field: str, detail: str) -> None:
         self.remediations.append(Remediation(reason, field, detail, self.table, self.key))
 
+    def objected(self, field: str) -> bool:
+        """Whether a rule already objected to ``field``."""
+        return bool(self.remediations) and any(r.field == field for r in self.remediations)
+
     def required(self, value: T | None, field: str, detail: str = "unknown (00000000 or blank)") -> T | None:
         """A value ANEF requires: absent → DATE_MANQUANTE for dates (the only required values a
         legacy row may lack without another rule already objecting)."""
-        if value is None and not any(r.field == field for r in self.remediations):
+        if value is None and not self.objected(field):
             self.add(Reason.DATE_MANQUANTE, field, detail)  # unless another rule already objected to it
         return value

@@ -42,7 +42,7 @@ def map_titre(row: Titre, ctx: DossierContext) -> tuple[AnefTitre | None, Collec
     category = apply(codes.permit_category, row.type_titre)
     start = apply.required(apply(dates.complete_date, row.date_debut_val, "date_debut_val"), "date_debut_val")
     end = apply(dates.complete_date, row.date_fin_val, "date_fin_val")
-    if category and start and not any(r.field == "date_fin_val" for r in apply.remediations):
+    if category and start and not apply.objected("date_fin_val"):
         apply(check_validity, category, start, end)  # (PER2) an unreadable end is its own reason, not a second one
     handed_over = apply(dates.complete_date, row.date_remise, "date_remise")
     values = dict(

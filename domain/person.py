@@ -28,7 +28,7 @@ def map_usager(record: Etranger, current: Adresse | None, aliases: list[str],
     apply = Collector("etranger", record.num_etranger)
     apply(identity.normalise_foreigner_number, record.num_etranger)
     nom = apply(text.name_or_none, record.nom, "nom")
-    if nom is None and not any(r.field == "nom" for r in apply.remediations):
+    if nom is None and not apply.objected("nom"):
         apply.add(Reason.NOM_NAISSANCE_ABSENT, "nom", "blank or INC")
     birth = apply(dates.legacy_date, record.date_nais, "date_nais") or (None, dates.Precision.INCONNUE)
     naturalised = (record.date_naturalisation or "").strip() not in NATURALISED_NEVER

@@ -70,7 +70,7 @@ def write(db: Engine, key_range: KeyRange, prepared: Prepared, position: int, wo
                              f"({str(exc).splitlines()[0]})") from None
         recorded = mirror.record(conn, prepared.deferred)
         pending.mark(conn, recorded.touches, worker_id)
-        written = anef_writer.write(conn, prepared.dossiers)
+        written = anef_writer.write(conn, prepared.dossiers, first=True)  # nothing kept: checked above
         conn.execute(text("UPDATE migration.load_range SET mapped = :m, deferred = :d"
                           " WHERE load_id = :l AND range_index = :i"),
                      {"m": len(prepared.dossiers), "d": len(prepared.deferred), "l": key_range.load,
