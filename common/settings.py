@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         50, ge=1, le=1500, description="The longest the broker holds a worker's fetch waiting for "
         "CONSUMER_FETCH_MIN_BYTES: adds at most this to freshness when traffic is light (Faust fixes 1500).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
+    record_rebuild_limit: int = Field(
+        1000, ge=0, description="Dossiers a recorded batch rebuilds in its own transaction, at most; the rest wait "
+        "for the rebuild task, in another sink process. 0: the record step only records.")
     sink_processes: int = Field(
         2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
         "Faust's event loop instead of sharing its interpreter lock; 0: threads of the worker's process.")

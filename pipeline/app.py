@@ -124,7 +124,7 @@ def create_app(settings: Settings) -> faust.App:
             changes = [a for a in actions if isinstance(a, RowChange)]
             ends = [a for a in actions if isinstance(a, TransactionEnd)]
             started = time.monotonic()
-            result = await _until_done(steps, "sink", "record", changes, ends, settings.rebuild_batch_size)
+            result = await _until_done(steps, "sink", "record", changes, ends, settings.record_rebuild_limit)
             metrics.observe_recorded(changes, result, time.monotonic() - started, time.time())
             if result.rebuilt:
                 await published(result)

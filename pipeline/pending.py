@@ -82,14 +82,19 @@ def mark(conn: Connection, touches: Touches, worker_id: str) -> set[str]:
                 " ON CONFLICT (worker_id) DO UPDATE SET last_read_at = now()"), {"w": worker_id})
     if touches.transactions:
         ids = sorted(touches.transactions)
+        # One statement each, arrays unnested: a list of parameters would be one round trip per
+        # transaction (psycopg2's executemany), ~240 per recorded batch at 300 transactions/s.
         conn.execute(text(
-            f"INSERT INTO {TRANSACTIONS} AS t (id, seen) VALUES (:id, :n)"
+            f"INSERT INTO {TRANSACTIONS} AS t (id, seen)"
+            " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS integer[]))"
             " ON CONFLICT (id) DO UPDATE SET seen = t.seen + excluded.seen"),
-            [{"id": i, "n": touches.transactions[i]} for i in ids])
-        members = [{"id": i, "n": n} for i in ids for n in sorted(touches.members[i])]
+            {"ids": ids, "n": [touches.transactions[i] for i in ids]})
+        members = [(i, n) for i in ids for n in sorted(touches.members[i])]
         if members:
-            conn.execute(text(f"INSERT INTO {MEMBERS} (transaction_id, numero_etranger) VALUES (:id, :n)"
-                              " ON CONFLICT DO NOTHING"), members)
+            conn.execute(text(
+                f"INSERT INTO {MEMBERS} (transaction_id, numero_etranger)"
+                " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS text[])) ON CONFLICT DO NOTHING"),
+                {"ids": [i for i, _ in members], "n": [n for _, n in members]})
         return _forget_complete(conn, ids)
     return set()
 
@@ -102,8 +107,9 @@ def end_transactions(conn: Connection, ends: list[TransactionEnd]) -> set[str]:
     ids = sorted({e.transaction for e in ends})
     counts = {e.transaction: e.event_count for e in ends}
     conn.execute(text(
-        f"INSERT INTO {TRANSACTIONS} AS t (id, expected) VALUES (:id, :n)"
-        " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), [{"id": i, "n": counts[i]} for i in ids])
+        f"INSERT INTO {TRANSACTIONS} AS t (id, expected)"
+        " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS integer[]))"
+        " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), {"ids": ids, "n": [counts[i] for i in ids]})
     return _forget_complete(conn, ids)
 
 

@@ -88,8 +88,9 @@ class DossierSink:
 
         With ``rebuild_limit``, the dossiers this batch made ready (its live changes, the legacy
         transactions it completed) are rebuilt in the same transaction, up to that many: a live
-        change then reaches ANEF in one commit instead of two, without waiting for the rebuild
-        task to wake up and pick it (about a third of the freshness at low rates)."""
+        change then reaches ANEF in one commit instead of two. The worker passes
+        ``RECORD_REBUILD_LIMIT``: its agent is serial, and rebuilding there is what makes the record
+        step the bottleneck above ~150 transactions/s (docs/performance.md, stop 30)."""
         result = SinkResult(changes=len(changes))
         if not changes and not ends:
             return result
