@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     record_rebuild_limit: int = Field(
         1000, ge=0, description="Dossiers a recorded batch rebuilds in its own transaction, at most; the rest wait "
         "for the rebuild task, in another sink process. 0: the record step only records.")
+    rebuild_tasks: int = Field(
+        1, ge=1, description="Rebuild loops per worker, side by side (each needs a sink process of its own to run "
+        "in parallel: SINK_PROCESSES ≥ REBUILD_TASKS + 1).")
     sink_processes: int = Field(
         2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
         "Faust's event loop instead of sharing its interpreter lock; 0: threads of the worker's process.")

@@ -102,7 +102,15 @@ def create_app(settings: Settings) -> faust.App:
     loading = sink_process.Steps(None, {"loader": RangeLoader(psycopg2_dsn(settings.agdref_database_url), anef, label)})
     agdref_name = make_url(settings.agdref_database_url).database or ""
     guard = RejectionGuard(settings.max_rejection_rate, settings.rejection_window, settings.rejection_minimum)
-    recorded = asyncio.Event()  # wakes the rebuild as soon as a batch is recorded
+    # One event per rebuild loop, each cleared by its own loop only: with one shared event, a loop
+    # clearing it before looking swallowed the wake-up another loop was waiting for (up to
+    # REBUILD_IDLE_SECONDS later, on every batch).
+    wakes = [asyncio.Event() for _ in range(settings.rebuild_tasks)]
+
+    def recorded() -> None:
+        """A batch is recorded (or a range loaded): every idle rebuild loop looks at once."""
+        for wake in wakes:
+            wake.set()
     processed: dict = {}        # TopicPartition → next offset to process (consumer lag)
 
     @app.agent(legacy, concurrency=1)
@@ -130,7 +138,7 @@ def create_app(settings: Settings) -> faust.App:
                 await published(result)
             for event in events:
                 processed[event.message.tp] = event.message.offset + 1
-            recorded.set()
+            recorded()
             # The batch's events are acknowledged by take_events only after this point.
 
     @app.agent(loads, concurrency=1)
@@ -174,14 +182,20 @@ def create_app(settings: Settings) -> faust.App:
                 log.info("pipeline.range_loaded", load=key_range.load, range=key_range.index, of=key_range.count,
                          mapped=written.mapped, deferred_rows=written.deferred_rows, refused=len(letters),
                          seconds=round(time.monotonic() - started, 2))
-            recorded.set()  # the deferred dossiers wait for the rebuild
+            recorded()  # the deferred dossiers wait for the rebuild
 
     @app.task
     async def rebuild_dossiers():
+        """``REBUILD_TASKS`` rebuild loops side by side, each taking its steps in a sink process:
+        their picks skip what another loop holds (``pipeline.pending.pick``), and two rebuilds of
+        one dossier queue on its numbers' locks (``pipeline.sink``)."""
+        await asyncio.gather(*(rebuild_loop(wake) for wake in wakes))
+
+    async def rebuild_loop(wake: asyncio.Event) -> None:
         """Rebuild the ready dossiers, batch after batch; idle, wait for a recorded batch (or
         another worker's, hence the timeout)."""
         while True:
-            recorded.clear()  # before looking: a batch recorded while we rebuild wakes the next wait at once
+            wake.clear()  # before looking: a batch recorded while we rebuild wakes the next wait at once
             started = time.monotonic()
             result = await _until_done(steps, "sink", "rebuild_ready", settings.rebuild_batch_size)
             if result.rebuilt:
@@ -189,7 +203,7 @@ def create_app(settings: Settings) -> faust.App:
                 await published(result)
                 continue
             try:
-                await asyncio.wait_for(recorded.wait(), timeout=REBUILD_IDLE_SECONDS)
+                await asyncio.wait_for(wake.wait(), timeout=REBUILD_IDLE_SECONDS)
             except TimeoutError:
                 pass
 

@@ -13,8 +13,12 @@ marks the numbers it touched here (``mark``); the rebuild picks the numbers that
   its events recorded than the marker counts) waits until it is, at most ``wait`` seconds: ANEF
   never shows half of a legacy transaction, and a marker lost for good delays, never blocks.
 
-Locks: entries are upserted and deleted in sorted order, so recorders and rebuilders running side
-by side (several workers) queue behind each other and never deadlock. Blocking (synchronous
+Locks: a rebuild holds the entries it picked with a transaction-level advisory lock each, not a
+row lock: another rebuild's pick skips them, and a recording that touches one meanwhile does not
+wait. That recording bumps the entry's ``version``, and ``done`` removes only the version it
+picked, so the number is rebuilt again from the newer state. With row locks (``FOR UPDATE SKIP
+LOCKED``) the record step waited on every entry a rebuild held, for the whole rebuild: in half of
+its samples at 200 legacy transactions/s (docs/performance.md, stop 30). Blocking (synchronous
 SQLAlchemy), inside the caller's transaction.
 """
 from __future__ import annotations
@@ -29,21 +33,33 @@ from pipeline.actions import TransactionEnd
 
 TRANSACTIONS = "migration.legacy_transaction"
 MEMBERS = "migration.transaction_member"
-# The end of every pick: not held back by a transaction still incomplete (younger than :wait), the
-# longest waiting first, never an entry another rebuilder holds.
-_READY = (f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
+# Every pick: not held back by a transaction still incomplete (younger than :wait), the longest
+# waiting first. Candidates are read first (up to :scan), then claimed one by one with a try-lock,
+# until :limit are held: an entry another rebuild holds is skipped, and no lock is taken on a
+# candidate beyond the limit (the outer LIMIT stops pulling rows from the materialised list).
+_READY = (" AND NOT EXISTS (SELECT 1 FROM {members} m JOIN {transactions} t ON t.id = m.transaction_id"
           "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
-          "   AND t.first_seen > now() - make_interval(secs => :wait))"
-          " ORDER BY p.since LIMIT :limit FOR UPDATE OF p SKIP LOCKED")
+          "   AND t.first_seen > now() - make_interval(secs => :wait))").format(members=MEMBERS, transactions=TRANSACTIONS)
+_COLUMNS = "p.numero_etranger, p.position, p.committed_at, p.version"
+# The two-key form of advisory locks is a space of its own: no clash with the dossiers' number
+# locks (one bigint key, pipeline.sink).
+_CLAIM_SPACE = 7201
+
+
+def _claimed(candidates: str) -> str:
+    return (f"WITH candidate AS MATERIALIZED ({candidates} ORDER BY p.since LIMIT :scan)"
+            " SELECT * FROM candidate WHERE pg_try_advisory_xact_lock(:space, hashtext(numero_etranger)) LIMIT :limit")
 
 
 @dataclass(frozen=True)
 class Waiting:
-    """One picked entry: the number and the newest change it waits for."""
+    """One picked entry: the number, the newest change it waits for, and the entry's version
+    (``done`` removes that version only)."""
 
     numero: str
     position: int
     committed_at: datetime
+    version: int = 1
 
 
 @dataclass
@@ -137,13 +153,12 @@ def pick(conn: Connection, limit: int, wait_seconds: float, settle_seconds: floa
     for condition in conditions:  # one indexed scan each (an OR of the two would scan every entry)
         if len(picked) >= limit:
             break
-        rows = conn.execute(text(
-            "SELECT p.numero_etranger, p.position, p.committed_at FROM migration.pending p"
-            f" WHERE {condition} AND NOT (p.numero_etranger = ANY(CAST(:taken AS text[])))"
-            + _READY),
-            {"limit": limit - len(picked), "wait": wait_seconds, "max_wait": max_wait_seconds,
+        rows = conn.execute(text(_claimed(
+            f"SELECT {_COLUMNS} FROM migration.pending p"
+            f" WHERE {condition} AND NOT (p.numero_etranger = ANY(CAST(:taken AS text[])))" + _READY)),
+            {**_claim(limit - len(picked)), "wait": wait_seconds, "max_wait": max_wait_seconds,
              "taken": [w.numero for w in picked]}).all()
-        picked += [Waiting(r[0], int(r[1]), r[2]) for r in rows]
+        picked += [_waiting(r) for r in rows]
     return picked
 
 
@@ -152,20 +167,33 @@ def pick_among(conn: Connection, numbers: set[str], limit: int, wait_seconds: fl
     (its live changes, the transactions it completed), rebuilt in the same transaction."""
     if not numbers:
         return []
-    rows = conn.execute(text(
-        "SELECT p.numero_etranger, p.position, p.committed_at FROM migration.pending p"
-        " WHERE p.live AND p.numero_etranger = ANY(CAST(:among AS text[]))"
-        + _READY),
-        {"among": sorted(numbers), "limit": limit, "wait": wait_seconds}).all()
-    return [Waiting(r[0], int(r[1]), r[2]) for r in rows]
+    rows = conn.execute(text(_claimed(
+        f"SELECT {_COLUMNS} FROM migration.pending p"
+        " WHERE p.live AND p.numero_etranger = ANY(CAST(:among AS text[]))" + _READY)),
+        {**_claim(limit), "among": sorted(numbers), "wait": wait_seconds}).all()
+    return [_waiting(r) for r in rows]
+
+
+def _claim(limit: int) -> dict[str, int]:
+    # Three times the limit: room for a few other rebuilds holding the oldest entries.
+    return {"limit": limit, "scan": 3 * limit, "space": _CLAIM_SPACE}
+
+
+def _waiting(row) -> Waiting:
+    return Waiting(row[0], int(row[1]), row[2], int(row[3]))
 
 
 def done(conn: Connection, picked: list[Waiting]) -> None:
-    """Remove the rebuilt entries. ``pick`` locked them until this transaction ends, so a
-    recording that touches one meanwhile waits, and marks it again after the commit."""
+    """Remove the rebuilt entries, each only at the version picked: one a recording touched
+    meanwhile stays, and is rebuilt again from the newer state. Rows are locked in sorted order,
+    like ``mark`` upserts them: a recording and a rebuild never wait for each other crosswise."""
     if picked:
-        conn.execute(text("DELETE FROM migration.pending WHERE numero_etranger = ANY(CAST(:n AS text[]))"),
-                     {"n": [w.numero for w in picked]})
+        conn.execute(text(
+            "DELETE FROM migration.pending WHERE numero_etranger IN (SELECT p.numero_etranger FROM migration.pending p"
+            " JOIN unnest(CAST(:n AS text[]), CAST(:v AS integer[])) AS d(numero, version)"
+            " ON p.numero_etranger = d.numero AND p.version = d.version"
+            " ORDER BY p.numero_etranger FOR UPDATE OF p)"),
+            {"n": [w.numero for w in picked], "v": [w.version for w in picked]})
 
 
 def forget_abandoned(conn: Connection, older_than_seconds: float) -> int:
