@@ -37,9 +37,9 @@ MEMBERS = "migration.transaction_member"
 # waiting first. Candidates are read first (up to :scan), then claimed one by one with a try-lock,
 # until :limit are held: an entry another rebuild holds is skipped, and no lock is taken on a
 # candidate beyond the limit (the outer LIMIT stops pulling rows from the materialised list).
-_READY = (" AND NOT EXISTS (SELECT 1 FROM {members} m JOIN {transactions} t ON t.id = m.transaction_id"
+_READY = (f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
           "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
-          "   AND t.first_seen > now() - make_interval(secs => :wait))").format(members=MEMBERS, transactions=TRANSACTIONS)
+          "   AND t.first_seen > now() - make_interval(secs => :wait))")
 _COLUMNS = "p.numero_etranger, p.position, p.committed_at, p.version"
 # The two-key form of advisory locks is a space of its own: no clash with the dossiers' number
 # locks (one bigint key, pipeline.sink).
