@@ -15,8 +15,8 @@ marks the numbers it touched here (``mark``); the rebuild picks the numbers that
 
 Locks: a rebuild holds the entries it picked with a transaction-level advisory lock each, not a
 row lock: another rebuild's pick skips them, and a recording that touches one meanwhile does not
-wait. That recording bumps the entry's ``version``, and ``done`` removes only the version it
-picked, so the number is rebuilt again from the newer state. With row locks (``FOR UPDATE SKIP
+wait. That recording writes a new version of the entry's row, and ``done`` removes only the row
+version it picked (its ``xmin``), so the number is rebuilt again from the newer state. With row locks (``FOR UPDATE SKIP
 LOCKED``) the record step waited on every entry a rebuild held, for the whole rebuild: in half of
 its samples at 200 legacy transactions/s (docs/performance.md, stop 30). Blocking (synchronous
 SQLAlchemy), inside the caller's transaction.
@@ -40,7 +40,7 @@ MEMBERS = "migration.transaction_member"
 _READY = (f" AND NOT EXISTS (SELECT 1 FROM {MEMBERS} m JOIN {TRANSACTIONS} t ON t.id = m.transaction_id"
           "   WHERE m.numero_etranger = p.numero_etranger AND (t.expected IS NULL OR t.seen < t.expected)"
           "   AND t.first_seen > now() - make_interval(secs => :wait))")
-_COLUMNS = "p.numero_etranger, p.position, p.committed_at, p.version"
+_COLUMNS = "p.numero_etranger, p.position, p.committed_at, p.xmin::text"
 # The two-key form of advisory locks is a space of its own: no clash with the dossiers' number
 # locks (one bigint key, pipeline.sink).
 _CLAIM_SPACE = 7201
@@ -53,13 +53,15 @@ def _claimed(candidates: str) -> str:
 
 @dataclass(frozen=True)
 class Waiting:
-    """One picked entry: the number, the newest change it waits for, and the entry's version
-    (``done`` removes that version only)."""
+    """One picked entry: the number, the newest change it waits for, and the row version picked
+    (its ``xmin``: ``done`` removes that version only). Not the ``version`` counter: an entry
+    removed by another rebuild and marked again starts it at 1 again, and a rebuild that had read
+    the old entry (claimed just after the other one committed) would remove the new one unseen."""
 
     numero: str
     position: int
     committed_at: datetime
-    version: int = 1
+    row_version: str
 
 
 @dataclass
@@ -180,20 +182,20 @@ def _claim(limit: int) -> dict[str, int]:
 
 
 def _waiting(row) -> Waiting:
-    return Waiting(row[0], int(row[1]), row[2], int(row[3]))
+    return Waiting(row[0], int(row[1]), row[2], row[3])
 
 
 def done(conn: Connection, picked: list[Waiting]) -> None:
-    """Remove the rebuilt entries, each only at the version picked: one a recording touched
+    """Remove the rebuilt entries, each only at the row version picked: one a recording touched
     meanwhile stays, and is rebuilt again from the newer state. Rows are locked in sorted order,
     like ``mark`` upserts them: a recording and a rebuild never wait for each other crosswise."""
     if picked:
         conn.execute(text(
             "DELETE FROM migration.pending WHERE numero_etranger IN (SELECT p.numero_etranger FROM migration.pending p"
-            " JOIN unnest(CAST(:n AS text[]), CAST(:v AS integer[])) AS d(numero, version)"
-            " ON p.numero_etranger = d.numero AND p.version = d.version"
+            " JOIN unnest(CAST(:n AS text[]), CAST(:v AS text[])) AS d(numero, row_version)"
+            " ON p.numero_etranger = d.numero AND p.xmin::text = d.row_version"
             " ORDER BY p.numero_etranger FOR UPDATE OF p)"),
-            {"n": [w.numero for w in picked], "v": [w.version for w in picked]})
+            {"n": [w.numero for w in picked], "v": [w.row_version for w in picked]})
 
 
 def forget_abandoned(conn: Connection, older_than_seconds: float) -> int:

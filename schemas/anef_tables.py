@@ -285,8 +285,9 @@ pending = Table(
     # Dossiers to rebuild: the legacy changes are recorded in ``legacy_row`` as they arrive, and the
     # numbers they touch wait here until the rebuild picks them. A number touched again while it
     # waits is rebuilt once (during a backfill, a person's rows come table after table: without
-    # this every person would be rebuilt once per table). ``version`` counts the touches: a rebuild
-    # removes an entry only at the version it picked, so one touched during the rebuild stays.
+    # this every person would be rebuilt once per table). ``version`` counts the touches (seen by
+    # a person looking at the table); a rebuild removes an entry only at the row version (xmin) it
+    # picked, so one touched during the rebuild stays.
     "pending", metadata,
     Column("numero_etranger", Text, primary_key=True),
     Column("version", Integer, nullable=False, server_default=text("1")),

@@ -60,3 +60,16 @@ def test_a_rebuild_removes_the_entries_it_rebuilt_and_only_those(chain: Chain):
     with chain.anef.connect() as conn:
         left = conn.execute(text("SELECT count(*) FROM migration.pending")).scalar_one()
     assert left == 1
+
+
+def test_a_rebuild_that_picked_an_entry_since_removed_and_marked_again_leaves_the_new_one(chain: Chain):
+    sink = DossierSink(chain.anef)
+    sink.record([person(10)])
+    with chain.anef.begin() as conn:
+        stale = _pick(conn, 10)  # read, then its claim released: another rebuild may take the entry
+    with chain.anef.begin() as conn:
+        pending.done(conn, _pick(conn, 10))  # the other rebuild removes it
+    sink.record([person(20, nom="NDIAYE")])  # marked again: a new entry, its counter at 1 again
+    with chain.anef.begin() as conn:
+        pending.done(conn, stale)
+    assert sink.housekeeping() == 1, "a stale pick removed a mark it never rebuilt"
