@@ -43,14 +43,21 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(chain: Chain):
-    env = chain.environment
-    seed_population(chain.agdref, 300, seed=31, processes=1)
+def started_chain(chain: Chain, env: dict, seed: int, sink_processes: int):
+    """300 persons seeded, the connector's slot ready, a worker running with its sink processes
+    started: the worker's process handle."""
+    seed_population(chain.agdref, 300, seed=seed, processes=1)
     chain.process("connector").start("connector", "run", env=env)
     wait_for(lambda: source.slot_state(chain.agdref, chain.name).ready, 60, "the connector's slot")
     worker = chain.process("worker")
     worker.start("worker", env=env)
-    wait_for(lambda: len(_sink_processes(worker.pid or 0)) == 2, 60, "the worker's two sink processes")
+    wait_for(lambda: len(_sink_processes(worker.pid or 0)) == sink_processes, 60, "the worker's sink processes")
+    return worker
+
+
+def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(chain: Chain):
+    env = chain.environment
+    worker = started_chain(chain, env, seed=31, sink_processes=2)
     workload = subprocess.Popen(
         [sys.executable, "-m", "cli", "simulate", "--rate", "25", "--duration", str(WORKLOAD_SECONDS), "--seed", "8",
          "--mix", AGDREF_ONLY], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
