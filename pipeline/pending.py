@@ -16,10 +16,10 @@ marks the numbers it touched here (``mark``); the rebuild picks the numbers that
 Locks: a rebuild holds the entries it picked with a transaction-level advisory lock each, not a
 row lock: another rebuild's pick skips them, and a recording that touches one meanwhile does not
 wait. That recording writes a new version of the entry's row, and ``done`` removes only the row
-version it picked (its ``xmin``), so the number is rebuilt again from the newer state. With row locks (``FOR UPDATE SKIP
-LOCKED``) the record step waited on every entry a rebuild held, for the whole rebuild: in half of
-its samples at 200 legacy transactions/s (docs/performance.md, stop 30). Blocking (synchronous
-SQLAlchemy), inside the caller's transaction.
+version it picked (its ``xmin``), so the number is rebuilt again from the newer state. With row
+locks (``FOR UPDATE SKIP LOCKED``) the record step waited on every entry a rebuild held, for the
+whole rebuild: in half of its samples at 200 legacy transactions/s (docs/performance.md, stop
+30). Blocking (synchronous SQLAlchemy), inside the caller's transaction.
 """
 from __future__ import annotations
 
