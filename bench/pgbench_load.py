@@ -53,8 +53,11 @@ def prepare(agdref: Engine) -> dict[str, int]:
 def play(agdref_url: str, variables: dict[str, int], rate: int, seconds: int, clients: int = 8) -> Played:
     """``rate`` transactions per second for ``seconds`` (blocks); raises SystemExit if pgbench fails."""
     url = make_url(agdref_url)
+    # Prepared statements: the load is what is measured against, not part of the chain; parsed and
+    # planned at every call ("extended") its backends took 0.53 ms of processor time per
+    # transaction, prepared 0.33 ms (400/s for 30 s on 3,000 persons, no chain running).
     command = [pgbench(), "-n", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-               "-M", "extended", "-c", str(clients), "-j", "2", "-R", str(rate), "-T", str(seconds)]
+               "-M", "prepared", "-c", str(clients), "-j", "2", "-R", str(rate), "-T", str(seconds)]
     command += [f"-D{name}={value}" for name, value in variables.items()]
     command += [f"-f{SCRIPTS / name}.sql@{weight}" for name, weight in MIX.items()]
     done = subprocess.run([*command, url.database or ""], capture_output=True, text=True)
