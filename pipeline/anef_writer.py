@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Table, delete, func, text
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import among, not_among, upsert, upsert_statement
+from common.bulk import upsert, upsert_statement
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
+from pipeline.anef_removal import Removal, remove
 from schemas.anef_tables import (
     attestation,
     demande,
@@ -109,52 +110,45 @@ def _write(conn: Connection, dossiers: list[Rebuilt], first: bool = False) -> Wr
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
     rejected = _anefs_own(rejected, conflicts.created_in_anef(conn, sorted({d.root for d in rejected})))
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
-    gone: dict[Table, list[str]] = {}  # rows this write deleted: their digests go (those it wrote move with it)
     if mapped:
         _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
-        mapped_members = sorted({n for d in mapped for n in d.members})
-        for table, key, name in CHILDREN:
-            rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
-            _upsert(conn, table, key, rows)
-            if not first:  # a first write has no earlier row to remove
-                kept = [r[key] for r in rows]
-                gone[table] = _deleted(conn, table, key, among(table.c.numero_etranger, mapped_members),
-                                       not_among(table.c[key], kept) if kept else True)
-        aliases = sorted({n for d in mapped for n in d.members} - {d.root for d in mapped})
-        if aliases:  # an alias has no usager row of its own (its rows moved to the reference above)
-            gone[usager] = _deleted(conn, usager, "numero_etranger", among(usager.c.numero_etranger, aliases))
-    if erased:
-        gone_numbers = sorted({n for d in erased for n in d.members})
-        for table, key, _ in (*CHILDREN, (usager, "numero_etranger", "")):
-            gone.setdefault(table, []).extend(
-                _deleted(conn, table, key, among(table.c.numero_etranger, gone_numbers)))
+    kept: dict[Table, list[str]] = {}
+    for table, key, name in CHILDREN:
+        rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
+        _upsert(conn, table, key, rows)
+        kept[table] = [r[key] for r in rows]
     everyone = sorted({n for d in mapped + rejected + erased for n in d.members})
-    if everyone and not first:  # (HIS1) what each dossier leaves out is replaced whole at every rebuild
-        conn.execute(delete(not_carried).where(among(not_carried.c.numero_etranger, everyone)))
+    settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
+    erased_numbers = {n for d in erased for n in d.members}
+    removal = Removal(
+        # a first write has no earlier row to remove: only what an erasure takes
+        owners=sorted(erased_numbers | (set() if first else {n for d in mapped for n in d.members})),
+        kept=kept,
+        # an alias has no usager row of its own (its rows moved to the reference above)
+        persons=sorted(erased_numbers | {n for d in mapped for n in d.members - {d.root}}),
+        # (HIS1) what each dossier leaves out is replaced whole at every rebuild
+        not_carried=[] if first else everyone,
+        parked=[] if first else sorted(settled),
+        unmapped=sorted({n for d in mapped + rejected for n in d.members - {d.root}} | erased_numbers),
+    )
+    remove(conn, removal)
     history = [dict(numero_etranger=d.root, source_table=r.table, source_key=r.key, reason=r.reason.value,
                     field=r.field, detail=r.detail) for d in mapped for r in d.outcome.not_carried]
     if history:
         upsert(conn, not_carried, history, conflict=("numero_etranger", "source_table", "source_key", "reason"))
-    settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
-    if settled and not first:
-        conn.execute(delete(parked).where(among(parked.c.numero_etranger, sorted(settled))))
     if rejected:
         _park(conn, rejected)
-    conflicts.forget_rows(conn, gone)
-    _remember_mapping(conn, mapped + rejected, erased)
+    _remember_mapping(conn, mapped + rejected)
     return Written(migrated=len(mapped), parked=len(rejected), erased=len(erased), held=[d.root for d in held])
 
 
-def _remember_mapping(conn: Connection, made: list[Rebuilt], erased: list[Rebuilt]) -> None:
+def _remember_mapping(conn: Connection, made: list[Rebuilt]) -> None:
     """Which mapping made these dossiers (by reference number); an alias or an erased person has
-    no dossier of its own any more."""
+    no dossier of its own any more (``Removal.unmapped``)."""
     if made:
         version = mapping_version()
         upsert(conn, mapped_with, [{"numero_etranger": d.root, "mapping_version": version} for d in made],
                conflict=("numero_etranger",), changed_only=True)
-    gone = sorted({n for d in made for n in d.members - {d.root}} | {n for d in erased for n in d.members})
-    if gone:
-        conn.execute(delete(mapped_with).where(among(mapped_with.c.numero_etranger, gone)))
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
@@ -164,12 +158,6 @@ def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
         sql, params = upsert_statement(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'",
                                        changed_only=True)
         conn.execute(text(conflicts.remembering(table, sql)), params)
-
-
-def _deleted(conn: Connection, table: Table, key: str, *where) -> list[str]:
-    """Delete the migrated rows (never one ANEF created) ``where`` says; their keys."""
-    return list(conn.execute(delete(table).where(*where, table.c.origine == "AGDREF")
-                             .returning(func.rtrim(table.c[key]))).scalars())
 
 
 def _anefs_own(rejected: list[Rebuilt], created_in_anef: set[str]) -> list[Rebuilt]:
