@@ -56,22 +56,25 @@ class Settings(BaseSettings):
     worker_session_timeout: float = Field(
         10.0, ge=3, description="Seconds after which the broker hands a silent worker's partitions to the others.")
     sink_batch_size: int = Field(2000, ge=1, description="Legacy events recorded per transaction, at most.")
-    sink_batch_seconds: float = Field(0.05, gt=0, description="How long a batch may wait to fill (adds to freshness).")
+    sink_batch_seconds: float = Field(0.02, gt=0, description="How long a batch may wait to fill (adds to freshness).")
     consumer_fetch_min_bytes: int = Field(
         65536, ge=1, description="The broker holds the worker's fetches until this many bytes are there "
         "(pipeline.consumer_fetch): fewer, fuller responses for the consumer to decode; 1: Faust's behaviour.")
     consumer_fetch_max_wait_ms: int = Field(
-        50, ge=1, le=1500, description="The longest the broker holds a worker's fetch waiting for "
+        20, ge=1, le=1500, description="The longest the broker holds a worker's fetch waiting for "
         "CONSUMER_FETCH_MIN_BYTES: adds at most this to freshness when traffic is light (Faust fixes 1500).")
     rebuild_batch_size: int = Field(1000, ge=1, description="Dossiers rebuilt per transaction, at most.")
+    # 0 by default: the agent is serial, and a record step that also rebuilt was the live
+    # bottleneck; rebuilding beside it in REBUILD_TASKS loops met 500 transactions/s at the
+    # knee (docs/performance.md, stop 34).
     record_rebuild_limit: int = Field(
-        1000, ge=0, description="Dossiers a recorded batch rebuilds in its own transaction, at most; the rest wait "
+        0, ge=0, description="Dossiers a recorded batch rebuilds in its own transaction, at most; the rest wait "
         "for the rebuild task, in another sink process. 0: the record step only records.")
     rebuild_tasks: int = Field(
-        1, ge=1, description="Rebuild loops per worker, side by side (each needs a sink process of its own to run "
+        2, ge=1, description="Rebuild loops per worker, side by side (each needs a sink process of its own to run "
         "in parallel: SINK_PROCESSES ≥ REBUILD_TASKS + 1).")
     sink_processes: int = Field(
-        2, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
+        3, ge=0, description="Processes of the worker's own that record and rebuild (pipeline.sink_process), beside "
         "Faust's event loop instead of sharing its interpreter lock; 0: threads of the worker's process.")
     snapshot_settle_seconds: float = Field(
         5.0, ge=0, description="Dossiers touched only by snapshot reads are rebuilt once no snapshot read has "

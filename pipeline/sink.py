@@ -89,8 +89,8 @@ class DossierSink:
         With ``rebuild_limit``, the dossiers this batch made ready (its live changes, the legacy
         transactions it completed) are rebuilt in the same transaction, up to that many: a live
         change then reaches ANEF in one commit instead of two. The worker passes
-        ``RECORD_REBUILD_LIMIT``: its agent is serial, and rebuilding there is what makes the record
-        step the bottleneck above ~150 transactions/s (docs/performance.md, stop 30)."""
+        ``RECORD_REBUILD_LIMIT`` (0 by default): its agent is serial, and rebuilding there made the
+        record step the bottleneck above ~150 transactions/s (docs/performance.md, stops 30 and 34)."""
         result = SinkResult(changes=len(changes))
         if not changes and not ends:
             return result

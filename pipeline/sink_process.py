@@ -8,9 +8,9 @@ worker saturated near 80 transactions/s. In processes of their own the steps run
 loop instead of taking turns with it.
 
 Each process holds its own connection pool and ``DossierSink``; a step is one call (its arguments
-and its ``SinkResult`` travel pickled: plain dataclasses). ``SINK_PROCESSES`` of them (2: a
-recording and a rebuild run side by side, as the threads did); 0 keeps the steps in threads of
-the worker's own process.
+and its ``SinkResult`` travel pickled: plain dataclasses). ``SINK_PROCESSES`` of them (3: a
+recording and the two rebuild loops of ``REBUILD_TASKS`` run side by side); 0 keeps the steps in
+threads of the worker's own process.
 
 What a step raises comes back as one of two errors, whatever the process: ``SinkUnavailable``
 (ANEF's database cannot be reached: the caller waits and runs the very same step again) or

@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 
+from common.settings import Settings
 from connectors import source
 from synthetic.seed import seed_population
 from tests.integration.conftest import Chain, assert_anef_equals_the_mapping_of_agdref, wait_for
 from tests.integration.test_overlap import AGDREF_ONLY
 
 WORKLOAD_SECONDS = 20
+SHIPPED = Settings.model_fields["sink_processes"].default  # the defaults are what is tested
 
 
 def _sink_processes(worker_pid: int) -> list[int]:
@@ -57,7 +59,7 @@ def started_chain(chain: Chain, env: dict, seed: int, sink_processes: int):
 
 def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(chain: Chain):
     env = chain.environment
-    worker = started_chain(chain, env, seed=31, sink_processes=2)
+    worker = started_chain(chain, env, seed=31, sink_processes=SHIPPED)
     workload = subprocess.Popen(
         [sys.executable, "-m", "cli", "simulate", "--rate", "25", "--duration", str(WORKLOAD_SECONDS), "--seed", "8",
          "--mix", AGDREF_ONLY], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -68,7 +70,7 @@ def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(ch
     sinks = _sink_processes(first)
     os.kill(sinks[0], signal.SIGKILL)
     wait_for(lambda: worker.pid is None, 30, "the worker to stop once its sink process died")
-    wait_for(lambda: not any(map(_alive, sinks)), 10, "the other sink process to end with its worker")
+    wait_for(lambda: not any(map(_alive, sinks)), 10, "the other sink processes to end with their worker")
     assert "pipeline.fatal" in worker.log_tail(), "the worker did not say why it stopped"
     worker.start("worker", env=env)
 
@@ -76,4 +78,4 @@ def test_a_killed_sink_process_stops_its_worker_and_the_restart_loses_nothing(ch
     assert workload.returncode == 0, err[-3000:]
     assert_anef_equals_the_mapping_of_agdref(chain)
     assert worker.pid is not None, f"the restarted worker died; see {worker.log_file}"
-    assert len(_sink_processes(worker.pid)) == 2
+    assert len(_sink_processes(worker.pid)) == SHIPPED
