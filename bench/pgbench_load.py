@@ -52,14 +52,22 @@ def prepare(agdref: Engine) -> dict[str, int]:
 
 def play(agdref_url: str, variables: dict[str, int], rate: int, seconds: int, clients: int = 8) -> Played:
     """``rate`` transactions per second for ``seconds`` (blocks); raises SystemExit if pgbench fails."""
-    url = make_url(agdref_url)
+    return run(agdref_url, {SCRIPTS / f"{name}.sql": weight for name, weight in MIX.items()}, variables, rate,
+               seconds, clients)
+
+
+def run(url_text: str, scripts: dict[Path, int], variables: dict[str, int], rate: int, seconds: int,
+        clients: int) -> Played:
+    """pgbench playing ``scripts`` (path → weight) on the database at ``url_text`` (blocks); raises
+    SystemExit if pgbench fails. Shared by the benchmarks of both directions."""
+    url = make_url(url_text)
     # Prepared statements: the load is what is measured against, not part of the chain; parsed and
     # planned at every call ("extended") its backends took 0.53 ms of processor time per
     # transaction, prepared 0.33 ms (400/s for 30 s on 3,000 persons, no chain running).
     command = [pgbench(), "-n", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
                "-M", "prepared", "-c", str(clients), "-j", "2", "-R", str(rate), "-T", str(seconds)]
     command += [f"-D{name}={value}" for name, value in variables.items()]
-    command += [f"-f{SCRIPTS / name}.sql@{weight}" for name, weight in MIX.items()]
+    command += [f"-f{script}@{weight}" for script, weight in scripts.items()]
     done = subprocess.run([*command, url.database or ""], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"pgbench failed: {done.stderr[-2000:]}")

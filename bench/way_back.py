@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
+from bench import pgbench_load
 from bench.common import CommitToKafka, figure, scratch_chain
-from bench.pgbench_load import pgbench
 from cli.processes import Background
 from common.kafka_admin import ensure_declared, read_to_end
 from common.settings import Settings
@@ -46,15 +44,8 @@ def _persons(anef, count: int) -> None:
 
 
 def _play(anef_url: str, persons: int, rate: int, seconds: int) -> int:
-    url = make_url(anef_url)
-    command = [pgbench(), "-n", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U",
-               url.username or "postgres", "-M", "extended", "-c", "4", "-j", "2", "-R", str(rate), "-T", str(seconds),
-               f"-Dpersons={persons}", f"-f{SCRIPTS / 'file_online.sql'}@1", f"-f{SCRIPTS / 'issue_permit.sql'}@1",
-               url.database or ""]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"pgbench failed: {done.stderr[-2000:]}")
-    return int(done.stdout.split("number of transactions actually processed: ")[1].split()[0])
+    scripts = {SCRIPTS / "file_online.sql": 1, SCRIPTS / "issue_permit.sql": 1}
+    return pgbench_load.run(anef_url, scripts, {"persons": persons}, rate, seconds, clients=4).transactions
 
 
 def _committed_in_anef(bootstrap: str, prefix: str) -> dict[tuple[str, str], int]:
