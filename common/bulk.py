@@ -64,10 +64,11 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], conflict: Seque
 
 def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
                      update: Sequence[str] | None = None, where: str | None = None, also_set: str | None = None,
-                     changed_only: bool = False) -> tuple[str, dict[str, Any]]:
+                     changed_only: bool = False, name: str = "p") -> tuple[str, dict[str, Any]]:
     """``upsert``'s statement and parameters (the target aliased ``t``), for a caller that adds to
-    it (``RETURNING``, a ``WITH`` around it). From ``COPY_FROM`` rows it has already filled the
-    staging table it reads, on ``conn``: run it there, in the same transaction."""
+    it (``RETURNING``, a ``WITH`` around it; ``name`` prefixes the parameters, so that several
+    statements can be parts of one). From ``COPY_FROM`` rows it has already filled the staging
+    table it reads, on ``conn``: run it there, in the same transaction, before another fills it."""
     unique = list({key: r for key, r in zip(map(itemgetter(*conflict), rows), rows)}.values())
     names = list(unique[0])
     columns = [table.c[n] for n in names]
@@ -77,9 +78,9 @@ def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict], confl
         selects = ", ".join(f"CAST(s.{n} AS {c.type.compile(dialect=_DIALECT)})" for n, c in zip(names, columns))
         source = f"SELECT {selects} FROM {staged} AS s"
     else:
-        params = {f"p{i}": _param(c, [r[n] for r in unique]) for i, (n, c) in enumerate(zip(names, columns))}
-        arrays = ", ".join(f"CAST(:p{i} AS {_array_type(c)})" for i, c in enumerate(columns))
-        selects = ", ".join(_select(c, f"u.p{i}") for i, c in enumerate(columns))
+        params = {f"{name}{i}": _param(c, [r[n] for r in unique]) for i, (n, c) in enumerate(zip(names, columns))}
+        arrays = ", ".join(f"CAST(:{name}{i} AS {_array_type(c)})" for i, c in enumerate(columns))
+        selects = ", ".join(_select(c, f"u.{name}{i}") for i, c in enumerate(columns))
         source = f"SELECT {selects} FROM unnest({arrays}) AS u({', '.join(params)})"
     update = [n for n in names if n not in conflict] if update is None else list(update)
     assignments = [f"{n} = excluded.{n}" for n in update] + ([also_set] if also_set else [])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import upsert, upsert_statement
+from common.bulk import COPY_FROM, upsert, upsert_statement
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
@@ -110,13 +110,13 @@ def _write(conn: Connection, dossiers: list[Rebuilt], first: bool = False) -> Wr
     rejected = [d for d in dossiers if isinstance(d.outcome, DossierRejected)]
     rejected = _anefs_own(rejected, conflicts.created_in_anef(conn, sorted({d.root for d in rejected})))
     erased = [d for d in dossiers if isinstance(d.outcome, DossierErased)]
-    if mapped:
-        _upsert(conn, usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])
+    writes = [(usager, "numero_etranger", [d.outcome.dossier.usager.model_dump() for d in mapped])]
     kept: dict[Table, list[str]] = {}
     for table, key, name in CHILDREN:
         rows = [row.model_dump() for d in mapped for row in getattr(d.outcome.dossier, name)]
-        _upsert(conn, table, key, rows)
+        writes.append((table, key, rows))
         kept[table] = [r[key] for r in rows]
+    _upsert(conn, writes)
     everyone = sorted({n for d in mapped + rejected + erased for n in d.members})
     settled = {n for d in mapped + erased for n in d.members} | {n for d in rejected for n in d.members - {d.root}}
     erased_numbers = {n for d in erased for n in d.members}
@@ -151,13 +151,29 @@ def _remember_mapping(conn: Connection, made: list[Rebuilt]) -> None:
                conflict=("numero_etranger",), changed_only=True)
 
 
-def _upsert(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
+def _upsert(conn: Connection, writes: list[tuple[Table, str, list[dict]]]) -> None:
     """Write the rows AGDREF's mapping made (never over a row ANEF created), and keep the digest
-    of those inserted or changed."""
-    if rows:
-        sql, params = upsert_statement(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'",
-                                       changed_only=True)
-        conn.execute(text(conflicts.remembering(table, sql)), params)
+    of those inserted or changed: in one statement, the tables in the order given (a person before
+    its children). A table with ``COPY_FROM`` rows or more fills the one staging table, so its
+    statement runs alone, after those before it."""
+    together: list[tuple[Table, str]] = []
+    params: dict = {}
+    for i, (table, key, rows) in enumerate(writes):
+        if not rows:
+            continue
+        staged = len(rows) >= COPY_FROM
+        if staged and together:
+            conn.execute(text(conflicts.remembering(together)), params)
+            together, params = [], {}
+        sql, own = upsert_statement(conn, table, rows, conflict=(key,), where="t.origine = 'AGDREF'",
+                                    changed_only=True, name=f"w{i}_")
+        if staged:
+            conn.execute(text(conflicts.remembering([(table, sql)])), own)
+        else:
+            together.append((table, sql))
+            params.update(own)
+    if together:
+        conn.execute(text(conflicts.remembering(together)), params)
 
 
 def _anefs_own(rejected: list[Rebuilt], created_in_anef: set[str]) -> list[Rebuilt]:

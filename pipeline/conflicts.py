@@ -8,6 +8,8 @@ inside the sink's transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, Table, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
@@ -59,18 +61,21 @@ def remember(conn: Connection, numbers: list[str]) -> None:
         " digest = excluded.digest"), {"n": numbers})
 
 
-def remembering(table: Table, write_sql: str) -> str:
-    """SQL: ``write_sql`` (an ``INSERT`` into ``table`` whose target is aliased ``t``) that also
-    keeps the digest of each row it inserted or changed, in the same statement. The rows it left
-    as they were keep theirs: a rebuild that changes one row of a dossier computes one digest, not
-    one per row of the dossier (``remember`` did, and that was a third of the database's time
-    under live changes). The digests come from the written rows themselves
-    (``RETURNING``), one statement instead of a second one reading the rows back by key; that did
-    not make the database's work smaller (the rows' text and the index entries are what cost,
-    docs/performance.md), only one round trip less."""
-    return (f"WITH now_written AS ({write_sql} RETURNING {anef_row_digest_columns(table, 't')})"
+def remembering(writes: Sequence[tuple[Table, str]]) -> str:
+    """SQL: the ``writes`` (each an ``INSERT`` into its table, the target aliased ``t``, with
+    parameters of its own) as one statement that also keeps the digest of each row they inserted or
+    changed. The rows left as they were keep theirs: a rebuild that changes one row of a dossier
+    computes one digest, not one per row of the dossier (``remember`` did, and that was a third of
+    the database's time under live changes). The digests come from the written rows themselves
+    (``RETURNING``), not from a second statement reading them back by key. A dossier's five
+    tables are one statement, not five: at live batch sizes a statement's fixed cost (a round
+    trip, parsing, planning) is as large as its work (docs/performance.md, stop 34). The foreign
+    keys to ``usager`` are checked at the end of the statement, when every part has run."""
+    parts = [f"w{i} AS ({sql} RETURNING {anef_row_digest_columns(table, 't')})" for i, (table, sql) in enumerate(writes)]
+    rows = " UNION ALL ".join(f"SELECT '{table.name}' AS t, k, holder, d FROM w{i}" for i, (table, _) in enumerate(writes))
+    return (f"WITH {', '.join(parts)}"
             " INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
-            f" SELECT '{table.name}', k, holder, d FROM now_written"
+            f" SELECT t, k, holder, d FROM ({rows}) AS now_written"
             " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
             " digest = excluded.digest")
 
