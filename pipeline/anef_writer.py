@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.bulk import COPY_FROM, upsert, upsert_statement
+from common import bulk
+from common.bulk import upsert, upsert_statement
 from domain.dossier import DossierErased, DossierMapped, DossierOutcome, DossierRejected
 from domain.version import mapping_version
 from pipeline import conflicts
@@ -161,7 +162,7 @@ def _upsert(conn: Connection, writes: list[tuple[Table, str, list[dict]]]) -> No
     for i, (table, key, rows) in enumerate(writes):
         if not rows:
             continue
-        staged = len(rows) >= COPY_FROM
+        staged = len(rows) >= bulk.COPY_FROM
         if staged and together:
             conn.execute(text(conflicts.remembering(together)), params)
             together, params = [], {}

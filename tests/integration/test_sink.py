@@ -50,6 +50,19 @@ def test_the_same_batch_applied_twice_changes_nothing_the_second_time(chain: Cha
     assert (second.applied, second.replays, second.migrated) == (0, 2, 0)
 
 
+def test_a_batch_whose_permits_fill_the_staging_table_writes_the_person_first_and_keeps_every_digest(
+        chain: Chain, monkeypatch):
+    from common import bulk
+
+    monkeypatch.setattr(bulk, "COPY_FROM", 2)  # the permits go through COPY, alone; the person does not
+    result = DossierSink(chain.anef).apply([person(10), permit(11), permit(12, num_titre="T000000002")])
+    assert (result.migrated, result.parked) == (1, 0)
+    with chain.anef.connect() as conn:
+        kept = dict(conn.execute(text("SELECT anef_table || ':' || anef_key, digest FROM migration.written")).all())
+        now = dict(conn.execute(text(f"SELECT t || ':' || k, d FROM ({anef_row_digests_sql(None)}) AS cur")).all())
+    assert kept == now and set(kept) == {"usager:0000000001", "titre:T000000001", "titre:T000000002"}
+
+
 def test_the_digest_kept_for_each_written_row_is_the_one_the_conflict_check_computes_from_anef(chain: Chain):
     DossierSink(chain.anef).apply([person(10), permit(11)])
     with chain.anef.connect() as conn:
