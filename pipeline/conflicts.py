@@ -80,13 +80,6 @@ def remembering(writes: Sequence[tuple[Table, str]]) -> str:
             " digest = excluded.digest")
 
 
-def forget_rows(conn: Connection, gone: dict[Table, list[str]]) -> None:
-    """After a write: forget the digests of the rows it deleted (by table, their keys)."""
-    for table, keys in gone.items():
-        if keys:
-            conn.execute(delete(written).where(written.c.anef_table == table.name, among(written.c.anef_key, keys)))
-
-
 def hold(conn: Connection, numero: str, rows: list[str], position: int) -> None:
     stmt = insert(conflict)
     conn.execute(stmt.on_conflict_do_update(
