@@ -54,11 +54,7 @@ def remember(conn: Connection, numbers: list[str]) -> None:
     if not numbers:
         return
     conn.execute(delete(written).where(among(written.c.numero_etranger, numbers)))
-    conn.execute(text(
-        "INSERT INTO migration.written (anef_table, anef_key, numero_etranger, digest)"
-        f" SELECT t, k, holder, d FROM ({_current_digests()}) AS cur"
-        " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
-        " digest = excluded.digest"), {"n": numbers})
+    conn.execute(text(_keep_digests(f"SELECT t, k, holder, d FROM ({_current_digests()}) AS cur")), {"n": numbers})
 
 
 def remembering(writes: Sequence[tuple[Table, str]]) -> str:
@@ -73,9 +69,13 @@ def remembering(writes: Sequence[tuple[Table, str]]) -> str:
     keys to ``usager`` are checked at the end of the statement, when every part has run."""
     parts = [f"w{i} AS ({sql} RETURNING {anef_row_digest_columns(table, 't')})" for i, (table, sql) in enumerate(writes)]
     rows = " UNION ALL ".join(f"SELECT '{table.name}' AS t, k, holder, d FROM w{i}" for i, (table, _) in enumerate(writes))
-    return (f"WITH {', '.join(parts)}"
-            " INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest)"
-            f" SELECT t, k, holder, d FROM ({rows}) AS now_written"
+    return f"WITH {', '.join(parts)} " + _keep_digests(f"SELECT t, k, holder, d FROM ({rows}) AS now_written")
+
+
+def _keep_digests(select: str) -> str:
+    """SQL: keep the digests ``select`` gives (table, key, holder, digest), a row's newer digest
+    replacing its older one."""
+    return ("INSERT INTO migration.written AS w (anef_table, anef_key, numero_etranger, digest) " + select +
             " ON CONFLICT (anef_table, anef_key) DO UPDATE SET numero_etranger = excluded.numero_etranger,"
             " digest = excluded.digest")
 
