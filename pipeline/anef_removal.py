@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects import postgresql
 
 from schemas.anef_tables import mapped_with, not_carried, parked, usager, written
+from schemas.fingerprint import anef_key
 
 _DIALECT = postgresql.dialect()
 
@@ -46,7 +47,7 @@ def removal_sql(removal: Removal) -> tuple[str, dict]:
     if removal.owners:
         params["owners"] = removal.owners
         for i, (table, kept) in enumerate(removal.kept.items()):
-            key = _key(table)
+            key = anef_key(table)
             params[f"kept{i}"] = kept
             parts.append(
                 f"gone{i} AS (DELETE FROM {_name(table)} t WHERE t.origine = 'AGDREF'"
@@ -84,10 +85,6 @@ def remove(conn: Connection, removal: Removal) -> None:
 
 def _name(table: Table) -> str:
     return f"{table.schema}.{table.name}"
-
-
-def _key(table: Table) -> str:
-    return str(next(iter(table.primary_key.columns)).name)
 
 
 def _type(table: Table, column: str) -> str:
