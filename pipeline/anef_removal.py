@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects import postgresql
 
+from common.bulk import array_literal
 from schemas.anef_tables import mapped_with, not_carried, parked, usager, written
 from schemas.fingerprint import anef_key
 
@@ -80,7 +81,7 @@ def remove(conn: Connection, removal: Removal) -> None:
     ANEF itself references: ``IntegrityError``), the caller's savepoint then undoes it whole."""
     sql, params = removal_sql(removal)
     if sql:
-        conn.execute(text(sql), params)
+        conn.execute(text(sql), {name: array_literal(values) for name, values in params.items()})
 
 
 def _name(table: Table) -> str:

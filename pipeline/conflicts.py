@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Table, delete, text
 from sqlalchemy.dialects.postgresql import insert
 
-from common.bulk import among
+from common.bulk import among, array_literal
 from schemas.anef_tables import conflict, written
 from schemas.fingerprint import anef_row_digest_columns, anef_row_digests_sql
 
@@ -34,7 +34,7 @@ def changed_in_anef(conn: Connection, numbers: list[str]) -> dict[str, list[str]
             " SELECT w.numero_etranger, w.anef_table || ':' || w.anef_key FROM migration.written w"
             " LEFT JOIN cur ON cur.t = w.anef_table AND cur.k = w.anef_key"
             " WHERE w.numero_etranger = ANY(CAST(:n AS text[])) AND (cur.d IS NULL OR cur.d <> w.digest)"),
-            {"n": numbers}):
+            {"n": array_literal(numbers)}):
         found.setdefault(holder, []).append(row)
     return found
 
@@ -46,7 +46,7 @@ def created_in_anef(conn: Connection, numbers: list[str]) -> set[str]:
         return set()
     return {n for (n,) in conn.execute(text(
         "SELECT rtrim(numero_etranger) FROM anef.usager WHERE origine = 'ANEF'"
-        " AND numero_etranger = ANY(CAST(:n AS char(10)[]))"), {"n": numbers})}
+        " AND numero_etranger = ANY(CAST(:n AS char(10)[]))"), {"n": array_literal(numbers)})}
 
 
 def remember(conn: Connection, numbers: list[str]) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, text
 
-from common.bulk import among, upsert
+from common.bulk import among, array_literal, upsert
 from domain import decisions
 from domain.assembly import DOSSIER_FIELDS, root_of
 from domain.dossier import LegacyDossier
@@ -52,7 +52,7 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
             "SELECT l.source_table, l.source_key, l.position, l.numero_etranger, l.alias_of"
             " FROM migration.legacy_row l JOIN unnest(CAST(:t AS text[]), CAST(:k AS text[])) AS i(t, k)"
             " ON l.source_table = i.t AND l.source_key = i.k FOR UPDATE OF l"),
-            {"t": [t for t, _ in idents], "k": [k for _, k in idents]})
+            {"t": array_literal([t for t, _ in idents]), "k": array_literal([k for _, k in idents])})
     }
     for change in changes:  # every new event counts towards its transaction, even one a later one replaces
         before = kept.get((change.table, change.key))
@@ -153,4 +153,4 @@ def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str |
             parts[root][DOSSIER_FIELDS[r.source_table]].append(model)
     found = {root: LegacyDossier(root, alias_links=links, **{k: tuple(v) for k, v in p.items()})
              for root, p in parts.items()}
-    return decisions.attach(found, conn.execute(text(decisions.LOAD_SQL), {"numbers": sorted(found)}).all())
+    return decisions.attach(found, conn.execute(text(decisions.LOAD_SQL), {"numbers": array_literal(sorted(found))}).all())

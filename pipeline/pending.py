@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
+from common.bulk import array_literal
 from pipeline.actions import TransactionEnd
 
 TRANSACTIONS = "migration.legacy_transaction"
@@ -91,9 +92,9 @@ def mark(conn: Connection, touches: Touches, worker_id: str) -> set[str]:
             " ON CONFLICT (numero_etranger) DO UPDATE SET version = p.version + 1,"
             " position = greatest(p.position, excluded.position),"
             " committed_at = greatest(p.committed_at, excluded.committed_at), live = p.live OR excluded.live"),
-            {"n": numbers, "p": [touches.latest[n][0] for n in numbers],
-             "c": [datetime.fromtimestamp(touches.latest[n][1] / 1000, tz=UTC) for n in numbers],
-             "l": [n in touches.live for n in numbers]})
+            {"n": array_literal(numbers), "p": array_literal([touches.latest[n][0] for n in numbers]),
+             "c": array_literal([datetime.fromtimestamp(touches.latest[n][1] / 1000, tz=UTC) for n in numbers]),
+             "l": array_literal([n in touches.live for n in numbers])})
         if len(touches.live) < len(numbers):  # some numbers were touched by snapshot reads only
             conn.execute(text(
                 "INSERT INTO migration.snapshot_activity AS a (worker_id, last_read_at) VALUES (:w, now())"
@@ -106,13 +107,13 @@ def mark(conn: Connection, touches: Touches, worker_id: str) -> set[str]:
             f"INSERT INTO {TRANSACTIONS} AS t (id, seen)"
             " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS integer[]))"
             " ON CONFLICT (id) DO UPDATE SET seen = t.seen + excluded.seen"),
-            {"ids": ids, "n": [touches.transactions[i] for i in ids]})
+            {"ids": array_literal(ids), "n": array_literal([touches.transactions[i] for i in ids])})
         members = [(i, n) for i in ids for n in sorted(touches.members[i])]
         if members:
             conn.execute(text(
                 f"INSERT INTO {MEMBERS} (transaction_id, numero_etranger)"
                 " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS text[])) ON CONFLICT DO NOTHING"),
-                {"ids": [i for i, _ in members], "n": [n for _, n in members]})
+                {"ids": array_literal([i for i, _ in members]), "n": array_literal([n for _, n in members])})
         return _forget_complete(conn, ids)
     return set()
 
@@ -127,7 +128,7 @@ def end_transactions(conn: Connection, ends: list[TransactionEnd]) -> set[str]:
     conn.execute(text(
         f"INSERT INTO {TRANSACTIONS} AS t (id, expected)"
         " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:n AS integer[]))"
-        " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), {"ids": ids, "n": [counts[i] for i in ids]})
+        " ON CONFLICT (id) DO UPDATE SET expected = excluded.expected"), {"ids": array_literal(ids), "n": array_literal([counts[i] for i in ids])})
     return _forget_complete(conn, ids)
 
 

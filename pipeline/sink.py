@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
+from common.bulk import array_literal
 from domain.dossier import map_dossier
 from pipeline import anef_writer, mirror, pending, range_writer
 from pipeline.actions import RowChange, TransactionEnd
@@ -68,7 +69,7 @@ def _locked_dossiers(conn, touched: set[str]) -> tuple[dict[str, set[str]], dict
     while unlocked := {n for members in dossiers.values() for n in members} - locked:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(n, 0))"
                           " FROM (SELECT n FROM unnest(CAST(:n AS text[])) AS n ORDER BY n) AS ordered"),
-                     {"n": sorted(unlocked)})
+                     {"n": array_literal(sorted(unlocked))})
         locked |= unlocked
         dossiers, links = mirror.dossiers_of(conn, touched)
     return dossiers, links
