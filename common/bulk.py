@@ -185,9 +185,20 @@ def array_literal(values: Sequence[Any]) -> str:
 def _array_text(value: Any) -> str:
     """A PostgreSQL array literal: every element quoted, ``"`` and ``\\`` escaped inside (a str
     as it is: a str-based enum's ``str()`` is its name, where the database wants its value)."""
-    items = ("NULL" if v is None else '"' + (v if isinstance(v, str) else str(v)).replace("\\", "\\\\")
-             .replace('"', '\\"') + '"' for v in value)
+    items = []
+    for v in value:  # a loop, not a generator: a rebuild builds a few thousand of these
+        if v is None:
+            items.append("NULL")
+            continue
+        # str.__str__: the plain text of a str-based enum, whose own str() is its name
+        item = v if type(v) is str else str.__str__(v) if isinstance(v, str) else str(v)
+        if "\\" in item or '"' in item:
+            item = item.translate(_ARRAY_ESCAPES)
+        items.append(f'"{item}"')
     return "{" + ",".join(items) + "}"
+
+
+_ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
 
 
 def among(column: ColumnElement, values) -> ColumnElement:
