@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 
-from common.bulk import among, array_literal, upsert
+from common.bulk import array_literal, upsert
 from domain import decisions
 from domain.assembly import DOSSIER_FIELDS, root_of
 from domain.dossier import LegacyDossier
@@ -88,6 +88,19 @@ def record(conn: Connection, changes: list[RowChange]) -> Recorded:
     return result
 
 
+# The rebuild's reads, each one statement built once: a live rebuild runs them for a few dossiers,
+# and building and compiling a query each time (SQLAlchemy's select) cost as much as running it.
+_PERSON_RECORDS = text(
+    "SELECT numero_etranger, is_alias, alias_of FROM migration.legacy_row WHERE source_table = 'etranger'"
+    " AND NOT deleted AND numero_etranger = ANY(CAST(:numbers AS text[]))")
+_ALIASES_OF = text(
+    "SELECT numero_etranger FROM migration.legacy_row WHERE source_table = 'etranger' AND NOT deleted AND is_alias"
+    " AND alias_of = ANY(CAST(:numbers AS text[]))")
+_KEPT_ROWS = text(
+    "SELECT source_table, numero_etranger, row FROM migration.legacy_row"
+    " WHERE numero_etranger = ANY(CAST(:numbers AS text[])) AND NOT deleted ORDER BY source_table, source_key")
+
+
 def alias_links(conn: Connection, numbers: set[str]) -> dict[str, str | None]:
     """The alias graph reachable from ``numbers`` (following links forward): number → reference
     (None for a person in their own right; absent: no person record at all)."""
@@ -96,9 +109,7 @@ def alias_links(conn: Connection, numbers: set[str]) -> dict[str, str | None]:
     frontier = set(numbers)
     while frontier:
         found: dict[str, list] = defaultdict(list)
-        for r in conn.execute(select(legacy_row.c.numero_etranger, legacy_row.c.is_alias, legacy_row.c.alias_of)
-                              .where(legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted,
-                                     among(legacy_row.c.numero_etranger, frontier))):
+        for r in conn.execute(_PERSON_RECORDS, {"numbers": array_literal(sorted(frontier))}):
             found[r.numero_etranger].append(r)
         for number, records in found.items():
             persons = [r for r in records if not r.is_alias]
@@ -118,10 +129,7 @@ def dossiers_of(conn: Connection, touched: set[str]) -> tuple[dict[str, set[str]
     frontier = set(roots)
     candidates: set[str] = set()
     while frontier:
-        found = set(conn.execute(
-            select(legacy_row.c.numero_etranger).where(
-                legacy_row.c.source_table == "etranger", ~legacy_row.c.deleted, legacy_row.c.is_alias,
-                among(legacy_row.c.alias_of, frontier))).scalars())
+        found = set(conn.execute(_ALIASES_OF, {"numbers": array_literal(sorted(frontier))}).scalars())
         frontier = found - candidates - set(members)
         candidates |= found
     links.update(alias_links(conn, candidates - set(links)))
@@ -137,13 +145,11 @@ def load(conn: Connection, dossiers: dict[str, set[str]], links: dict[str, str |
     """Every kept row of every member of each dossier, as a ``LegacyDossier``."""
     owner = {number: root for root, numbers in dossiers.items() for number in numbers}
     parts: dict[str, dict[str, list]] = {root: defaultdict(list) for root in dossiers}
-    for r in conn.execute(select(legacy_row.c.source_table, legacy_row.c.numero_etranger, legacy_row.c.row)
-                          .where(among(legacy_row.c.numero_etranger, list(owner)), ~legacy_row.c.deleted)
-                          .order_by(legacy_row.c.source_table, legacy_row.c.source_key)):
+    for r in conn.execute(_KEPT_ROWS, {"numbers": array_literal(sorted(owner))}):
         root = owner[r.numero_etranger]
         # Validated when it arrived (``pipeline.decide``) and stored as the model dumped it: built
         # again without validating, which would cost as much as the whole mapping.
-        model = LEGACY_MODELS[r.source_table].model_construct(**r.row)
+        model = LEGACY_MODELS[r.source_table].from_kept(r.row)
         if r.source_table == "etranger":
             parts[root]["persons" if r.numero_etranger == root else "aliases"].append(model)
         elif r.source_table == "adresse":
