@@ -47,8 +47,8 @@ def _param(column, values: list[Any]) -> str:
     constant of its own; one literal is one constant for ``array_in``. A rebuild's upsert carries a
     few thousand values."""
     if isinstance(column.type, (ARRAY, JSONB)):
-        return _array_text([None if v is None else orjson.dumps(v).decode() for v in values])
-    return _array_text(values)
+        return array_literal([None if v is None else orjson.dumps(v).decode() for v in values])
+    return array_literal(values)
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict], conflict: Sequence[str],
@@ -161,7 +161,7 @@ def _json(value: Any) -> str:
 
 
 def _array(value: Any) -> str:
-    return _NULL if value is None else _escaped(_array_text(value))
+    return _NULL if value is None else _escaped(array_literal(value))
 
 
 def _encoder(column) -> Callable[[Any], str]:
@@ -177,16 +177,12 @@ def _encoder(column) -> Callable[[Any], str]:
 
 
 def array_literal(values: Sequence[Any]) -> str:
-    """``values`` as one array literal, for a ``CAST(:p AS type[])`` parameter: see ``_param``
-    for why a list is not passed as it is."""
-    return _array_text(values)
-
-
-def _array_text(value: Any) -> str:
-    """A PostgreSQL array literal: every element quoted, ``"`` and ``\\`` escaped inside (a str
-    as it is: a str-based enum's ``str()`` is its name, where the database wants its value)."""
+    """``values`` as one PostgreSQL array literal, for a ``CAST(:p AS type[])`` parameter (see
+    ``_param`` for why a list is not passed as it is) and for COPY's array columns: every element
+    quoted, ``"`` and ``\\`` escaped inside (a str as it is: a str-based enum's ``str()`` is its
+    name, where the database wants its value)."""
     items = []
-    for v in value:  # a loop, not a generator: a rebuild builds a few thousand of these
+    for v in values:  # a loop, not a generator: a rebuild builds a few thousand of these
         if v is None:
             items.append("NULL")
             continue
@@ -216,4 +212,4 @@ def not_among(column: ColumnElement, values) -> ColumnElement:
 def _array_of(column: ColumnElement, values) -> ColumnElement:
     # Cast to the column's own type: char(10) = ANY(text[]) would compare as text, and no index
     # on the char(10) column could answer it.
-    return cast(bindparam(None, _array_text(list(values)), type_=Text), ARRAY(column.type))
+    return cast(bindparam(None, array_literal(list(values)), type_=Text), ARRAY(column.type))
