@@ -54,7 +54,8 @@ class RangeLoader:
             rows, referenced, key_range, snapshot.position, snapshot.read_at))
 
     def write(self, ready: PreparedRange) -> range_writer.RangeWritten:
-        """Write it; a race with a live recording is retried at once (it defers that dossier)."""
+        """Write it; a row found kept under another number is retried at once, looking up every key
+        (that dossier is then deferred)."""
         for attempt in range(RACE_RETRIES):
             try:
                 return range_writer.write(self._anef, ready.key_range, ready.prepared, ready.snapshot.position,

@@ -2,19 +2,19 @@
 in one transaction (the initial load's I/O on ANEF's side).
 
 Why it is safe next to the stream:
-- **Rebuilds wait while a range is written.** Every rebuild takes the load gate shared
-  (``GATE_SHARED``), a range being written takes it alone. A rebuild that read the assembly area
-  before the range's rows were there therefore commits before the range is checked, and one that
-  starts after sees them.
+- **Recordings and rebuilds wait while a range is written.** Every recording and every rebuild
+  takes the load gate shared (``GATE_SHARED``), a range being written takes it alone. A rebuild
+  that read the assembly area before the range's rows were there therefore commits before the
+  range is checked, and one that starts after sees them; a recording commits before the check
+  (which then sees its rows) or starts after the range committed (the newer position wins).
 - **The kept state wins over the snapshot.** Under the gate, a dossier of the range with anything
   already kept (a live change recorded before the range came: newer than the snapshot, one of its
   rows kept under another number, an alias now pointing to it) is not written from memory: its rows go through
   ``mirror.record`` (the newer position wins, row by row) and it is marked waiting, so the rebuild
   makes it from the merged state.
-- **A recording racing the write** (a live change to a row of the range, committed after the
-  check), or a row kept under another number, makes the range's COPY fail on the key:
-  ``RangeRaced`` is raised, nothing is committed, and the range is written again after a look-up
-  of every key (that dossier is then deferred).
+- **A row kept under another number** (not looked for by the first check) makes the range's COPY
+  fail on the key: ``RangeRaced`` is raised, nothing is committed, and the range is written again
+  after a look-up of every key (that dossier is then deferred).
 - **A range comes once.** Its ``migration.load_range`` row is claimed first and committed with
   the rows: a range handed out again finds it and writes nothing.
 Blocking (synchronous SQLAlchemy).
@@ -54,8 +54,8 @@ class RangeWritten:
 def write(db: Engine, key_range: KeyRange, prepared: Prepared, position: int, worker_id: str,
           thorough: bool = False) -> RangeWritten:
     """Write the range atomically. Raises ``RangeRaced`` (nothing committed) when one of its rows'
-    keys is kept already: a live recording took it meanwhile, or it is kept under another number
-    (``thorough`` looks for those first: call again with it)."""
+    keys is kept already under another number (``thorough`` looks for those first: call again
+    with it)."""
     result = RangeWritten()
     with db.begin() as conn:
         if not _claim(conn, key_range, prepared, position, worker_id):

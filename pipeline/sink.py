@@ -96,6 +96,11 @@ class DossierSink:
         if not changes and not ends:
             return result
         with self._db.begin() as conn:
+            # The load gate, shared: a range of the initial load being written (which holds it
+            # alone) is never raced by a recording between its check and its COPY. Without it a
+            # live stream recording the very rows a range was writing (persons added while the
+            # load ran: ``make demo``) made every retry of the range fail, and the worker exit.
+            conn.execute(text(range_writer.GATE_SHARED))
             recorded = mirror.record(conn, changes)
             result.applied, result.replays = recorded.applied, recorded.replays
             released = pending.mark(conn, recorded.touches, self._worker_id)

@@ -46,3 +46,17 @@ def test_a_range_writes_new_dossiers_first_and_leaves_one_already_migrated_to_th
         assert conflicts.changed_in_anef(conn, ["0000000001", "0000000002"]) == {}
         conn.execute(text("UPDATE anef.titre SET mention = 'EDITED IN ANEF' WHERE numero_titre = 'T000000003'"))
         assert conflicts.changed_in_anef(conn, ["0000000002"]) == {"0000000002": ["titre:T000000003"]}
+
+
+def test_a_recording_waits_while_a_range_is_written_so_it_never_races_the_range(chain: Chain):
+    import threading
+
+    sink = DossierSink(chain.anef)
+    done = threading.Event()
+    with chain.anef.begin() as writing_range:  # holds the load gate alone, as a range being written does
+        writing_range.execute(text(f"SELECT pg_advisory_xact_lock({range_writer.GATE[0]}, {range_writer.GATE[1]})"))
+        recording = threading.Thread(target=lambda: (sink.record([person(10)]), done.set()))
+        recording.start()
+        assert not done.wait(1.0)  # the recording waits for the range
+    recording.join(10)
+    assert done.is_set()
