@@ -36,7 +36,7 @@ from schemas.key_range import KeyRange
 #: The load gate, in the two-key advisory lock space (distinct from the per-dossier one-key locks).
 GATE = (0x4C4F4144, 1)  # "LOAD"
 GATE_SHARED = f"SELECT pg_advisory_xact_lock_shared({GATE[0]}, {GATE[1]})"
-_GATE_ALONE = f"SELECT pg_advisory_xact_lock({GATE[0]}, {GATE[1]})"
+GATE_ALONE = f"SELECT pg_advisory_xact_lock({GATE[0]}, {GATE[1]})"
 
 
 @dataclass
@@ -61,7 +61,7 @@ def write(db: Engine, key_range: KeyRange, prepared: Prepared, position: int, wo
         if not _claim(conn, key_range, prepared, position, worker_id):
             result.already = True
             return result
-        conn.execute(text(_GATE_ALONE))
+        conn.execute(text(GATE_ALONE))
         prepared = prepared.without(_kept_already(conn, prepared, thorough))
         try:  # COPY, not an upsert: these rows are new (checked above), and an upsert cost twice as much
             copy_into(conn, legacy_row, prepared.kept_rows)

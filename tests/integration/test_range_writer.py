@@ -1,6 +1,7 @@
 """Writing a prepared key range of the initial load into ANEF, next to what the stream kept."""
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text
@@ -49,12 +50,10 @@ def test_a_range_writes_new_dossiers_first_and_leaves_one_already_migrated_to_th
 
 
 def test_a_recording_waits_while_a_range_is_written_so_it_never_races_the_range(chain: Chain):
-    import threading
-
     sink = DossierSink(chain.anef)
     done = threading.Event()
     with chain.anef.begin() as writing_range:  # holds the load gate alone, as a range being written does
-        writing_range.execute(text(f"SELECT pg_advisory_xact_lock({range_writer.GATE[0]}, {range_writer.GATE[1]})"))
+        writing_range.execute(text(range_writer.GATE_ALONE))
         recording = threading.Thread(target=lambda: (sink.record([person(10)]), done.set()))
         recording.start()
         assert not done.wait(1.0)  # the recording waits for the range
